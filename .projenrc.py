@@ -1,0 +1,151 @@
+"""projen definition of tap-reviews: run `python .projenrc.py` (or `npx projen`) after editing."""
+
+from projen import JsonFile
+from projen.python import (
+    BuildSystem,
+    PyprojectTomlProject,
+    PythonProject,
+    UvOptions,
+)
+from projen.python.uv_config import BuildBackendSettings, UvConfiguration
+
+AWS_CDK_LIB = "2.275.0"
+# The newest 2.x CLI that reads aws-cdk-lib 2.275's cloud-assembly schema; npm's `latest` (3.x) does not.
+AWS_CDK_CLI = "2.1148.1"
+PYTHON_FLOOR = "3.11"
+
+# Keep the jsii banner about Node 20's end of life out of every task's output.
+QUIET_NODE = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+
+project = PythonProject(
+    name="tap-reviews",
+    module_name="tap_reviews",
+    version="0.1.0",
+    description="An AWS CDK v2 construct for a production-grade product-reviews API "
+    "(DynamoDB, Lambda, API Gateway, CloudWatch, SSM) in one line.",
+    author_name="tap-reviews maintainers",
+    author_email="maintainers@tap-reviews.invalid",
+    license="Apache-2.0",
+    uv=True,
+    sample=False,
+    pytest=False,
+    github=False,
+    deps=[
+        f"aws-cdk-lib@^{AWS_CDK_LIB}",
+        "constructs@^10.8.1",
+    ],
+    dev_deps=[
+        "pytest@^9.0.3",
+        "syrupy@^7.0.2",
+        "boto3@^1.43.11",
+        "griffe2md@^1.5.1",
+        "cdk-nag@^3.0.2",
+        "cfn-lint@^1.51.0",
+    ],
+    uv_options=UvOptions(
+        # Without an explicit floor uv asks for the newest Python and tries to download it.
+        project=PyprojectTomlProject(
+            name="tap-reviews",
+            requires_python=f">={PYTHON_FLOOR}",
+            keywords=["aws-cdk", "cdk", "construct", "dynamodb", "api-gateway"],
+        ),
+        build_system=BuildSystem(
+            requires=["uv_build>=0.9.0,<0.14.0"],
+            build_backend="uv_build",
+        ),
+        uv=UvConfiguration(build_backend=BuildBackendSettings(module_root="src")),
+    ),
+)
+
+project.tasks.add_environment("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", QUIET_NODE[
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"
+])
+
+pyproject = project.try_find_object_file("pyproject.toml")
+pyproject.add_override(
+    "tool.pytest.ini_options",
+    {
+        "testpaths": ["test"],
+        "addopts": "-ra --strict-markers",
+        "filterwarnings": ["error::DeprecationWarning:tap_reviews.*"],
+    },
+)
+
+# --- install ----------------------------------------------------------------------------------------
+# `install:ci` must not rewrite the lock file: a fresh clone installs exactly what was reviewed.
+project.tasks.try_find("install:ci").reset("uv sync --locked")
+bootstrap = project.add_task(
+    "bootstrap",
+    description="Install everything a fresh clone needs: the Python environment and the example's CDK CLI",
+)
+bootstrap.spawn(project.tasks.try_find("install:ci"))
+bootstrap.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="examples")
+
+# --- test -------------------------------------------------------------------------------------------
+test = project.tasks.try_find("test")
+test.reset()
+test.spawn(bootstrap)
+# JSII_DEPRECATED=fail turns any use of a deprecated CDK API during synthesis into an error.
+test.exec("pytest", receive_args=True, env={"JSII_DEPRECATED": "fail"})
+
+# --- docs -------------------------------------------------------------------------------------------
+docgen = project.add_task("docgen", description="Generate API.md from the public docstrings")
+docgen.exec("python scripts/docgen.py")
+
+# --- example ----------------------------------------------------------------------------------------
+synth_example = project.add_task(
+    "synth:example",
+    description="Install everything, then synthesize the example app with the pinned CDK CLI",
+    cwd="examples",
+)
+synth_example.spawn(bootstrap)
+# No credentials are needed for synth; keep the SDK from probing the EC2 metadata endpoint for them.
+synth_example.exec(
+    "npx cdk synth --quiet",
+    cwd="examples",
+    env={"AWS_EC2_METADATA_DISABLED": "true", "JSII_DEPRECATED": "fail"},
+)
+
+# --- drift ------------------------------------------------------------------------------------------
+drift = project.add_task(
+    "check:drift",
+    description="Fail when generated files (projen output, API.md) differ from what is committed",
+)
+# PROJEN_DISABLE_POST skips projen's post-synth venv rebuild; only the files matter here.
+drift.exec("python .projenrc.py", env={"PROJEN_DISABLE_POST": "true"})
+drift.spawn(docgen)
+drift.exec("git diff --exit-code")
+drift.exec('test -z "$(git status --porcelain --untracked-files=normal)" || (git status --short; exit 1)')
+
+# --- example app files ------------------------------------------------------------------------------
+JsonFile(
+    project,
+    "examples/package.json",
+    obj={
+        "name": "tap-reviews-example",
+        "private": True,
+        "description": "Pins the CDK CLI that synthesizes and deploys the example app",
+        "devDependencies": {"aws-cdk": AWS_CDK_CLI},
+    },
+)
+JsonFile(
+    project,
+    "examples/cdk.json",
+    obj={
+        "app": "python app.py",
+        # Nothing in synth reaches for the network: no notices, no telemetry.
+        "notices": False,
+        "context": {"cli-telemetry": False},
+        "watch": {"include": ["app.py"]},
+    },
+)
+
+project.gitignore.exclude(
+    "cdk.out/",
+    "node_modules/",
+    ".ruff_cache/",
+)
+# projen's Python ignore list contains `lib/`, which would hide CDK-style folders; nothing here needs it.
+project.gitignore.include("src/tap_reviews/**")
+
+project.synth()
