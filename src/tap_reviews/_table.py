@@ -1,0 +1,82 @@
+"""The reviews table: product_id / review_id keys, a reviewer index, capacity that scales."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+from .function_code.reviews_runtime import contract
+from .settings import CapacityBounds
+
+
+def _string_key(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+def build_reviews_table(
+    scope: Construct,
+    *,
+    table_name: str | None,
+    billing_mode: dynamodb.BillingMode,
+    read_capacity: CapacityBounds,
+    write_capacity: CapacityBounds,
+    target_utilization_percent: float,
+    point_in_time_recovery: bool,
+    removal_policy: RemovalPolicy,
+) -> dynamodb.Table:
+    """Create the table and its reviewer index; with provisioned billing, scale both on utilization."""
+    provisioned = billing_mode == dynamodb.BillingMode.PROVISIONED
+    # Provisioned tables start at the auto-scaling floor; on-demand tables take no capacity at all.
+    capacity = (
+        {"read_capacity": read_capacity.min_capacity, "write_capacity": write_capacity.min_capacity}
+        if provisioned
+        else {}
+    )
+    table = dynamodb.Table(
+        scope,
+        "Table",
+        table_name=table_name,
+        partition_key=_string_key(contract.PARTITION_KEY),
+        sort_key=_string_key(contract.SORT_KEY),
+        billing_mode=billing_mode,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=point_in_time_recovery
+        ),
+        removal_policy=removal_policy,
+        **capacity,
+    )
+    table.add_global_secondary_index(
+        index_name=contract.REVIEWER_INDEX_NAME,
+        partition_key=_string_key(contract.REVIEWER_INDEX_KEY),
+        sort_key=_string_key(contract.SORT_KEY),
+        **capacity,
+    )
+    if provisioned:
+        _scale_on_utilization(table, read_capacity, write_capacity, target_utilization_percent)
+    return table
+
+
+def _scale_on_utilization(
+    table: dynamodb.Table,
+    read_capacity: CapacityBounds,
+    write_capacity: CapacityBounds,
+    target_utilization_percent: float,
+) -> None:
+    index = contract.REVIEWER_INDEX_NAME
+    scalers = (
+        table.auto_scale_read_capacity(
+            min_capacity=read_capacity.min_capacity, max_capacity=read_capacity.max_capacity
+        ),
+        table.auto_scale_write_capacity(
+            min_capacity=write_capacity.min_capacity, max_capacity=write_capacity.max_capacity
+        ),
+        table.auto_scale_global_secondary_index_read_capacity(
+            index, min_capacity=read_capacity.min_capacity, max_capacity=read_capacity.max_capacity
+        ),
+        table.auto_scale_global_secondary_index_write_capacity(
+            index, min_capacity=write_capacity.min_capacity, max_capacity=write_capacity.max_capacity
+        ),
+    )
+    for scaler in scalers:
+        scaler.scale_on_utilization(target_utilization_percent=target_utilization_percent)

@@ -1,0 +1,316 @@
+"""ProductReviewsApi: a product-reviews REST API on DynamoDB, Lambda and API Gateway, in one construct."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from ._function import build_reviews_function
+from ._monitoring import build_client_error_alarm, build_dashboard
+from ._parameters import publish_parameters
+from ._rest_api import build_rest_api
+from ._table import build_reviews_table
+from .function_code.reviews_runtime import contract
+from .settings import CapacityBounds, ThrottleSettings
+
+SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+STAGE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+ORIGIN_PATTERN = re.compile(r"^https?://[^/\s*]+$")
+#: API Gateway's integration timeout for REST APIs; a longer-running function only burns money.
+API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
+#: A default account has 1,000 concurrent executions and keeps 100 of them unreserved.
+DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY = 900
+DEFAULT_THROTTLE = ThrottleSettings()
+DEFAULT_CAPACITY = CapacityBounds()
+DEFAULT_TIMEOUT = Duration.seconds(28)
+
+
+class ProductReviewsApi(Construct):
+    """A product-reviews REST API: DynamoDB table, Lambda handler, API Gateway, monitoring and SSM.
+
+    The smallest use is one line: ``ProductReviewsApi(self, "Reviews")``. Every prop is optional and
+    validated before any resource is created; a bad value raises ``ValueError`` naming the prop, the
+    value and what is allowed.
+
+    Args:
+        scope: The construct to add the API to (usually a Stack).
+        construct_id: The id of this construct within ``scope``.
+        environment_suffix: Names every resource after an environment: table ``ProductReviews-{suffix}``,
+            function ``ReviewProcessor-{suffix}``, API ``ProductReviewsAPI-{suffix}``, dashboard
+            ``ProductReviews-Dashboard-{suffix}``, alarm ``API-4xx-Errors-{suffix}`` and SSM parameters
+            under ``/productreviews/{suffix}/``. 1-32 letters, digits, ``-`` or ``_``. Default: "dev".
+        physical_names: Give resources the fixed names above. Set to False to let CloudFormation
+            generate unique names (SSM parameters included), so that two instances with the same
+            suffix can live in one account and region. Default: True.
+        throttle: Steady and burst request limits of the API stage. Default:
+            ``ThrottleSettings(rate_limit=10, burst_limit=20)``.
+        stage_name: Name of the API stage, the last segment of ``url``. Default: "prod".
+        cors_allow_origins: Origins browsers may call the API from: ``["*"]`` for any, or full origins
+            such as ``"https://shop.example.com"``. Default: ``["*"]``.
+        reserved_concurrency: Concurrent executions reserved for (and capping) the function, or None
+            for no reservation. Values above 900 synthesize with a warning: a default account has
+            1,000 in total and must keep 100 unreserved. Default: 50.
+        memory_size: Function memory in MB, 128-10240. Default: 256.
+        timeout: Function timeout, 1-29 seconds. Default: 28 seconds. Seed 004 used 30 s, longer than
+            API Gateway's 29 s integration timeout: the client got a 504 while the function kept
+            running (and billing); 28 s lets the function fail inside the integration window.
+        lambda_insights: Add the Lambda Insights extension for enhanced monitoring (extra cost).
+            Default: False.
+        log_retention: How long the function's log group keeps logs. Default: one week.
+        billing_mode: ``BillingMode.PROVISIONED`` (capacity with auto-scaling between the bounds below)
+            or ``BillingMode.PAY_PER_REQUEST`` (on demand, no capacity props allowed).
+            Default: PROVISIONED.
+        read_capacity: Read capacity auto-scaling bounds for the table and its reviewer index
+            (provisioned billing only). Default: ``CapacityBounds(min_capacity=5, max_capacity=100)``.
+        write_capacity: Write capacity auto-scaling bounds for the table and its reviewer index
+            (provisioned billing only). Default: ``CapacityBounds(min_capacity=5, max_capacity=100)``.
+        target_utilization_percent: Utilization auto-scaling keeps capacity at, 20-90
+            (provisioned billing only). Default: 70.
+        point_in_time_recovery: Keep continuous backups of the table (35 days). Default: True.
+        removal_policy: What happens to the table and the log group when they leave the stack.
+            Default: ``RemovalPolicy.RETAIN``: a library must not delete data unless asked to.
+        alarm_threshold_percent: The 4xx alarm fires when more than this percentage of requests in
+            5 minutes are answered 4xx, 0-100. Default: 10.
+        alarm_topic: SNS topic notified when an alarm fires and when it recovers. Default: None.
+    """
+
+    table: dynamodb.Table
+    """The reviews table (partition key ``product_id``, sort key ``review_id``)."""
+    function: lambda_.Function
+    """The Lambda function that serves the API."""
+    log_group: logs.LogGroup
+    """The function's log group."""
+    api: apigateway.RestApi
+    """The REST API."""
+    dashboard: cloudwatch.Dashboard
+    """The CloudWatch dashboard."""
+    alarms: list[cloudwatch.Alarm]
+    """The alarms (today: the 4xx error-rate alarm)."""
+    parameters: dict[str, ssm.StringParameter]
+    """Published SSM parameters by key: ``api/throttle-limit``, ``dynamodb/table-arn``,
+    ``lambda/function-arn`` and ``api/gateway-id``."""
+    url: str
+    """The URL of the API stage, ending in ``/``; reviews are at ``{url}reviews``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment_suffix: str = "dev",
+        physical_names: bool = True,
+        throttle: ThrottleSettings = DEFAULT_THROTTLE,
+        stage_name: str = "prod",
+        cors_allow_origins: Sequence[str] = ("*",),
+        reserved_concurrency: int | None = 50,
+        memory_size: int = 256,
+        timeout: Duration = DEFAULT_TIMEOUT,
+        lambda_insights: bool = False,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_WEEK,
+        billing_mode: dynamodb.BillingMode = dynamodb.BillingMode.PROVISIONED,
+        read_capacity: CapacityBounds | None = None,
+        write_capacity: CapacityBounds | None = None,
+        target_utilization_percent: float = 70,
+        point_in_time_recovery: bool = True,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        alarm_threshold_percent: float = 10,
+        alarm_topic: sns.ITopic | None = None,
+    ) -> None:
+        _validate_props(
+            environment_suffix=environment_suffix,
+            throttle=throttle,
+            stage_name=stage_name,
+            cors_allow_origins=cors_allow_origins,
+            reserved_concurrency=reserved_concurrency,
+            memory_size=memory_size,
+            timeout=timeout,
+            billing_mode=billing_mode,
+            read_capacity=read_capacity,
+            write_capacity=write_capacity,
+            target_utilization_percent=target_utilization_percent,
+            alarm_threshold_percent=alarm_threshold_percent,
+        )
+        super().__init__(scope, construct_id)
+        if reserved_concurrency is not None and reserved_concurrency > DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY:
+            Annotations.of(self).add_warning_v2(
+                "tap-reviews:reservedConcurrencyAboveDefaultQuota",
+                f"reserved_concurrency={reserved_concurrency}: a default account has 1000 concurrent "
+                "executions in total and keeps 100 unreserved, so at most 900 can be reserved. Raise the "
+                "account's Lambda concurrency quota before deploying, or lower reserved_concurrency.",
+            )
+
+        def name(pattern: str) -> str | None:
+            return pattern.format(suffix=environment_suffix) if physical_names else None
+
+        self.table = build_reviews_table(
+            self,
+            table_name=name("ProductReviews-{suffix}"),
+            billing_mode=billing_mode,
+            read_capacity=read_capacity or DEFAULT_CAPACITY,
+            write_capacity=write_capacity or DEFAULT_CAPACITY,
+            target_utilization_percent=target_utilization_percent,
+            point_in_time_recovery=point_in_time_recovery,
+            removal_policy=removal_policy,
+        )
+        self.function, self.log_group = build_reviews_function(
+            self,
+            function_name=name("ReviewProcessor-{suffix}"),
+            table=self.table,
+            environment={
+                contract.ENV_ALLOWED_ORIGINS: ",".join(cors_allow_origins),
+                contract.ENV_ENVIRONMENT_SUFFIX: environment_suffix,
+            },
+            memory_size=memory_size,
+            timeout=timeout,
+            reserved_concurrency=reserved_concurrency,
+            lambda_insights=lambda_insights,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.api = build_rest_api(
+            self,
+            # API names need not be unique, so the API keeps its name either way.
+            rest_api_name=f"ProductReviewsAPI-{environment_suffix}",
+            stage_name=stage_name,
+            throttle=throttle,
+            cors_allow_origins=cors_allow_origins,
+            function=self.function,
+        )
+        self.url = self.api.url
+        stage = self.api.deployment_stage
+        self.alarms = [
+            build_client_error_alarm(
+                self,
+                alarm_name=name("API-4xx-Errors-{suffix}"),
+                stage=stage,
+                threshold_percent=alarm_threshold_percent,
+                alarm_topic=alarm_topic,
+            )
+        ]
+        self.dashboard = build_dashboard(
+            self,
+            dashboard_name=name("ProductReviews-Dashboard-{suffix}"),
+            stage=stage,
+            function=self.function,
+            table=self.table,
+            alarms=self.alarms,
+        )
+        self.parameters = publish_parameters(
+            self,
+            prefix=name("/productreviews/{suffix}/"),
+            values={
+                "api/throttle-limit": (
+                    f"{throttle.rate_limit:g}",
+                    "API throttle limit (requests per second)",
+                ),
+                "dynamodb/table-arn": (self.table.table_arn, "DynamoDB table ARN"),
+                "lambda/function-arn": (self.function.function_arn, "Lambda function ARN"),
+                "api/gateway-id": (self.api.rest_api_id, "API Gateway REST API id"),
+            },
+        )
+
+
+def _validate_props(
+    *,
+    environment_suffix: str,
+    throttle: ThrottleSettings,
+    stage_name: str,
+    cors_allow_origins: Sequence[str],
+    reserved_concurrency: int | None,
+    memory_size: int,
+    timeout: Duration,
+    billing_mode: dynamodb.BillingMode,
+    read_capacity: CapacityBounds | None,
+    write_capacity: CapacityBounds | None,
+    target_utilization_percent: float,
+    alarm_threshold_percent: float,
+) -> None:
+    """Raise ValueError for the first prop that is out of bounds, before anything is created."""
+    if not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.match(environment_suffix):
+        raise ValueError(
+            f"environment_suffix {environment_suffix!r} is not allowed: use 1-32 letters, digits, '-' or "
+            "'_' (it becomes part of table, function, dashboard, alarm and SSM parameter names)."
+        )
+    if not isinstance(throttle, ThrottleSettings):
+        raise ValueError(f"throttle must be a ThrottleSettings, got {throttle!r}.")
+    if not isinstance(stage_name, str) or not STAGE_NAME_PATTERN.match(stage_name):
+        raise ValueError(
+            f"stage_name {stage_name!r} is not allowed: use 1-128 letters, digits, '-' or '_'."
+        )
+    _validate_origins(cors_allow_origins)
+    if reserved_concurrency is not None and (
+        isinstance(reserved_concurrency, bool)
+        or not isinstance(reserved_concurrency, int)
+        or reserved_concurrency < 1
+    ):
+        raise ValueError(
+            f"reserved_concurrency must be None or an integer of at least 1, got {reserved_concurrency!r}."
+        )
+    if isinstance(memory_size, bool) or not isinstance(memory_size, int) or not 128 <= memory_size <= 10240:
+        raise ValueError(f"memory_size must be an integer from 128 to 10240 (MB), got {memory_size!r}.")
+    timeout_seconds = timeout.to_seconds()
+    if not 1 <= timeout_seconds <= API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS:
+        raise ValueError(
+            f"timeout must be from 1 to {API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS} seconds, got "
+            f"{timeout_seconds:g} seconds: API Gateway stops waiting after "
+            f"{API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS} s."
+        )
+    if billing_mode == dynamodb.BillingMode.PAY_PER_REQUEST:
+        for prop, value in (("read_capacity", read_capacity), ("write_capacity", write_capacity)):
+            if value is not None:
+                raise ValueError(
+                    f"{prop}={value!r} applies only to BillingMode.PROVISIONED; on-demand tables "
+                    "(BillingMode.PAY_PER_REQUEST) have no capacity to bound. Remove it or use provisioned "
+                    "billing."
+                )
+    elif billing_mode != dynamodb.BillingMode.PROVISIONED:
+        raise ValueError(
+            f"billing_mode must be BillingMode.PROVISIONED or BillingMode.PAY_PER_REQUEST, got {billing_mode!r}."
+        )
+    for prop, value in (("read_capacity", read_capacity), ("write_capacity", write_capacity)):
+        if value is not None and not isinstance(value, CapacityBounds):
+            raise ValueError(f"{prop} must be a CapacityBounds, got {value!r}.")
+    if not _is_number(target_utilization_percent) or not 20 <= target_utilization_percent <= 90:
+        raise ValueError(
+            "target_utilization_percent must be from 20 to 90 (DynamoDB auto-scaling's range), "
+            f"got {target_utilization_percent!r}."
+        )
+    if not _is_number(alarm_threshold_percent) or not 0 <= alarm_threshold_percent <= 100:
+        raise ValueError(
+            f"alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got "
+            f"{alarm_threshold_percent!r}."
+        )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _validate_origins(origins: Sequence[str]) -> None:
+    if isinstance(origins, str) or not origins:
+        raise ValueError(
+            f"cors_allow_origins must be a non-empty list of origins, got {origins!r}: use ['*'] or "
+            "['https://shop.example.com', ...]."
+        )
+    for origin in origins:
+        if origin == "*":
+            if len(origins) > 1:
+                raise ValueError(
+                    f"cors_allow_origins {list(origins)!r} mixes '*' with specific origins: use ['*'] alone "
+                    "or list the origins."
+                )
+        elif not isinstance(origin, str) or not ORIGIN_PATTERN.match(origin):
+            raise ValueError(
+                f"cors_allow_origins entry {origin!r} is not an origin: use scheme and host with no path, "
+                "such as 'https://shop.example.com'."
+            )
