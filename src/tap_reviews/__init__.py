@@ -1,8 +1,10 @@
 """tap-reviews: a production-grade product-reviews API for AWS CDK v2 apps, in one construct.
 
-    from tap_reviews import ProductReviewsApi
+```python
+from tap_reviews import ProductReviewsApi
 
-    ProductReviewsApi(self, "Reviews")
+ProductReviewsApi(self, "Reviews")
+```
 """
 
 from .reviews_api import ProductReviewsApi

@@ -42,14 +42,17 @@ def build_rest_api(
             logging_level=apigateway.MethodLoggingLevel.ERROR,
             data_trace_enabled=False,
         ),
+    )
+    integration = apigateway.LambdaIntegration(function)
+    # Preflight only where there is something to call: the API root serves nothing.
+    reviews = api.root.add_resource(
+        contract.RESOURCE_PATH,
         default_cors_preflight_options=apigateway.CorsOptions(
             allow_origins=list(cors_allow_origins),
             allow_methods=[*REVIEWS_METHODS, "OPTIONS"],
             allow_headers=CORS_ALLOW_HEADERS,
         ),
     )
-    integration = apigateway.LambdaIntegration(function)
-    reviews = api.root.add_resource(contract.RESOURCE_PATH)
     for method in REVIEWS_METHODS:
         reviews.add_method(method, integration)
     return api

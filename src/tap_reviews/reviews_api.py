@@ -84,24 +84,6 @@ class ProductReviewsApi(Construct):
         alarm_topic: SNS topic notified when an alarm fires and when it recovers. Default: None.
     """
 
-    table: dynamodb.Table
-    """The reviews table (partition key ``product_id``, sort key ``review_id``)."""
-    function: lambda_.Function
-    """The Lambda function that serves the API."""
-    log_group: logs.LogGroup
-    """The function's log group."""
-    api: apigateway.RestApi
-    """The REST API."""
-    dashboard: cloudwatch.Dashboard
-    """The CloudWatch dashboard."""
-    alarms: list[cloudwatch.Alarm]
-    """The alarms (today: the 4xx error-rate alarm)."""
-    parameters: dict[str, ssm.StringParameter]
-    """Published SSM parameters by key: ``api/throttle-limit``, ``dynamodb/table-arn``,
-    ``lambda/function-arn`` and ``api/gateway-id``."""
-    url: str
-    """The URL of the API stage, ending in ``/``; reviews are at ``{url}reviews``."""
-
     def __init__(
         self,
         scope: Construct,
@@ -152,7 +134,7 @@ class ProductReviewsApi(Construct):
         def name(pattern: str) -> str | None:
             return pattern.format(suffix=environment_suffix) if physical_names else None
 
-        self.table = build_reviews_table(
+        self._table = build_reviews_table(
             self,
             table_name=name("ProductReviews-{suffix}"),
             billing_mode=billing_mode,
@@ -162,10 +144,10 @@ class ProductReviewsApi(Construct):
             point_in_time_recovery=point_in_time_recovery,
             removal_policy=removal_policy,
         )
-        self.function, self.log_group = build_reviews_function(
+        self._function, self._log_group = build_reviews_function(
             self,
             function_name=name("ReviewProcessor-{suffix}"),
-            table=self.table,
+            table=self._table,
             environment={
                 contract.ENV_ALLOWED_ORIGINS: ",".join(cors_allow_origins),
                 contract.ENV_ENVIRONMENT_SUFFIX: environment_suffix,
@@ -177,18 +159,17 @@ class ProductReviewsApi(Construct):
             log_retention=log_retention,
             removal_policy=removal_policy,
         )
-        self.api = build_rest_api(
+        self._api = build_rest_api(
             self,
             # API names need not be unique, so the API keeps its name either way.
             rest_api_name=f"ProductReviewsAPI-{environment_suffix}",
             stage_name=stage_name,
             throttle=throttle,
             cors_allow_origins=cors_allow_origins,
-            function=self.function,
+            function=self._function,
         )
-        self.url = self.api.url
-        stage = self.api.deployment_stage
-        self.alarms = [
+        stage = self._api.deployment_stage
+        self._alarms = [
             build_client_error_alarm(
                 self,
                 alarm_name=name("API-4xx-Errors-{suffix}"),
@@ -197,15 +178,15 @@ class ProductReviewsApi(Construct):
                 alarm_topic=alarm_topic,
             )
         ]
-        self.dashboard = build_dashboard(
+        self._dashboard = build_dashboard(
             self,
             dashboard_name=name("ProductReviews-Dashboard-{suffix}"),
             stage=stage,
-            function=self.function,
-            table=self.table,
-            alarms=self.alarms,
+            function=self._function,
+            table=self._table,
+            alarms=self._alarms,
         )
-        self.parameters = publish_parameters(
+        self._parameters = publish_parameters(
             self,
             prefix=name("/productreviews/{suffix}/"),
             values={
@@ -213,11 +194,56 @@ class ProductReviewsApi(Construct):
                     f"{throttle.rate_limit:g}",
                     "API throttle limit (requests per second)",
                 ),
-                "dynamodb/table-arn": (self.table.table_arn, "DynamoDB table ARN"),
-                "lambda/function-arn": (self.function.function_arn, "Lambda function ARN"),
-                "api/gateway-id": (self.api.rest_api_id, "API Gateway REST API id"),
+                "dynamodb/table-arn": (self._table.table_arn, "DynamoDB table ARN"),
+                "lambda/function-arn": (self._function.function_arn, "Lambda function ARN"),
+                "api/gateway-id": (self._api.rest_api_id, "API Gateway REST API id"),
             },
         )
+
+
+    @property
+    def table(self) -> dynamodb.Table:
+        """The reviews table (partition key ``product_id``, sort key ``review_id``)."""
+        return self._table
+
+    @property
+    def function(self) -> lambda_.Function:
+        """The Lambda function that serves the API."""
+        return self._function
+
+    @property
+    def log_group(self) -> logs.LogGroup:
+        """The function's log group."""
+        return self._log_group
+
+    @property
+    def api(self) -> apigateway.RestApi:
+        """The REST API."""
+        return self._api
+
+    @property
+    def url(self) -> str:
+        """The URL of the API stage, ending in ``/``; reviews are at ``{url}reviews``."""
+        return self._api.url
+
+    @property
+    def dashboard(self) -> cloudwatch.Dashboard:
+        """The CloudWatch dashboard."""
+        return self._dashboard
+
+    @property
+    def alarms(self) -> list[cloudwatch.Alarm]:
+        """The alarms this construct created (today: the 4xx error-rate alarm)."""
+        return list(self._alarms)
+
+    @property
+    def parameters(self) -> dict[str, ssm.StringParameter]:
+        """The published SSM parameters, by key: api/throttle-limit, dynamodb/table-arn, and so on.
+
+        Keys are ``api/throttle-limit``, ``dynamodb/table-arn``, ``lambda/function-arn`` and
+        ``api/gateway-id``; with ``physical_names`` each is named ``/productreviews/{suffix}/{key}``.
+        """
+        return dict(self._parameters)
 
 
 def _validate_props(
@@ -258,7 +284,7 @@ def _validate_props(
         )
     if isinstance(memory_size, bool) or not isinstance(memory_size, int) or not 128 <= memory_size <= 10240:
         raise ValueError(f"memory_size must be an integer from 128 to 10240 (MB), got {memory_size!r}.")
-    timeout_seconds = timeout.to_seconds()
+    timeout_seconds = timeout.to_milliseconds() / 1000
     if not 1 <= timeout_seconds <= API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS:
         raise ValueError(
             f"timeout must be from 1 to {API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS} seconds, got "
