@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Example CDK app: two stacks that use tap-reviews the way an application would.
+
+1. ``TapStack{suffix}``: seed 004's product-reviews API, in ``CDK_DEFAULT_REGION`` (default us-east-2).
+2. ``TapSecretsStack{suffix}``: seed 000's shape in us-east-1: 1000 reserved concurrency, Lambda
+   Insights and one-week logs, named ``tap-...``.
+
+Both are development stacks, so they opt into ``RemovalPolicy.DESTROY``; the library's default is RETAIN.
+The suffix comes from ``-c environmentSuffix=...`` (default ``dev``).
+"""
+
+import os
+
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from tap_reviews import ProductReviewsApi, ThrottleSettings
+
+
+class ReviewsStack(cdk.Stack):
+    """A stack holding one ProductReviewsApi and outputs for its URL and table."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, reviews: dict, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.reviews = ProductReviewsApi(self, "Reviews", removal_policy=cdk.RemovalPolicy.DESTROY, **reviews)
+        cdk.CfnOutput(self, "ApiUrl", value=f"{self.reviews.url}reviews", description="POST and GET reviews here")
+        cdk.CfnOutput(self, "TableName", value=self.reviews.table.table_name)
+        cdk.CfnOutput(self, "DashboardName", value=self.reviews.dashboard.dashboard_name)
+
+
+def build_app(app: cdk.App) -> cdk.App:
+    """Add the example stacks to ``app`` and return it."""
+    suffix = app.node.try_get_context("environmentSuffix") or "dev"
+    account = os.getenv("CDK_DEFAULT_ACCOUNT")
+
+    cdk.Tags.of(app).add("Environment", suffix)
+    cdk.Tags.of(app).add("Repository", os.getenv("REPOSITORY", "unknown"))
+    cdk.Tags.of(app).add("Author", os.getenv("COMMIT_AUTHOR", "unknown"))
+
+    ReviewsStack(
+        app,
+        f"TapStack{suffix}",
+        reviews={"environment_suffix": suffix, "throttle": ThrottleSettings(rate_limit=10, burst_limit=20)},
+        env=cdk.Environment(account=account, region=os.getenv("CDK_DEFAULT_REGION", "us-east-2")),
+        description="Product reviews API (tap-reviews example, seed 004)",
+    )
+    ReviewsStack(
+        app,
+        f"TapSecretsStack{suffix}",
+        reviews={
+            "environment_suffix": f"tap-{suffix}",
+            "reserved_concurrency": 1000,
+            "lambda_insights": True,
+            "memory_size": 512,
+            "log_retention": logs.RetentionDays.ONE_WEEK,
+        },
+        env=cdk.Environment(account=account, region="us-east-1"),
+        description="Product reviews API with seed 000's Lambda settings (tap-reviews example)",
+    )
+    return app
+
+
+if __name__ == "__main__":
+    build_app(cdk.App()).synth()
