@@ -1,0 +1,104 @@
+"""Shared fixtures: every template the tests read is synthesized once per session, in one app."""
+
+from __future__ import annotations
+
+import os
+
+# Before aws_cdk starts its jsii kernel: fail on any deprecated CDK API, keep Node 20's banner quiet.
+os.environ.setdefault("JSII_DEPRECATED", "fail")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk import cx_api  # noqa: E402
+import pytest  # noqa: E402
+from aws_cdk import aws_dynamodb as dynamodb  # noqa: E402
+from aws_cdk import aws_logs as logs  # noqa: E402
+from aws_cdk import aws_sns as sns  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+
+from tap_reviews import CapacityBounds, ProductReviewsApi, ThrottleSettings  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV = cdk.Environment(account="123456789012", region="us-east-2")
+
+
+def customize_every_prop(stack: cdk.Stack) -> ProductReviewsApi:
+    """A ProductReviewsApi with every prop set away from its default."""
+    return ProductReviewsApi(
+        stack,
+        "Reviews",
+        environment_suffix="qa",
+        throttle=ThrottleSettings(rate_limit=50, burst_limit=100),
+        stage_name="v1",
+        cors_allow_origins=["https://shop.example.com", "https://admin.example.com"],
+        reserved_concurrency=5,
+        memory_size=512,
+        timeout=cdk.Duration.seconds(10),
+        lambda_insights=True,
+        log_retention=logs.RetentionDays.ONE_MONTH,
+        billing_mode=dynamodb.BillingMode.PROVISIONED,
+        read_capacity=CapacityBounds(min_capacity=2, max_capacity=20),
+        write_capacity=CapacityBounds(min_capacity=1, max_capacity=10),
+        target_utilization_percent=50,
+        point_in_time_recovery=False,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        alarm_threshold_percent=25,
+        alarm_topic=sns.Topic(stack, "AlarmTopic"),
+    )
+
+
+def two_unnamed_instances(stack: cdk.Stack) -> ProductReviewsApi:
+    ProductReviewsApi(stack, "First", physical_names=False)
+    return ProductReviewsApi(stack, "Second", physical_names=False)
+
+
+#: Every stack the tests look at: name -> how to fill it.
+VARIANTS: dict[str, Callable[[cdk.Stack], Any]] = {
+    "Defaults": lambda stack: ProductReviewsApi(stack, "Reviews"),
+    "EveryPropCustomized": customize_every_prop,
+    "OnDemand": lambda stack: ProductReviewsApi(
+        stack, "Reviews", billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST
+    ),
+    "UnnamedTwice": two_unnamed_instances,
+    "SeedZeroConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=1000),
+    "NoReservedConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=None),
+}
+
+
+@dataclass
+class Synthesized:
+    """The one synthesized app every template test reads."""
+
+    assembly: cx_api.CloudAssembly
+    constructs: dict[str, Any]
+
+    def template(self, variant: str) -> Template:
+        return Template.from_json(self.assembly.get_stack_by_name(variant).template)
+
+    def warnings(self, variant: str) -> list[str]:
+        messages = self.assembly.get_stack_by_name(variant).messages
+        return [str(m.entry.data) for m in messages if m.level == cx_api.SynthesisMessageLevel.WARNING]
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    constructs = {}
+    for name, fill in VARIANTS.items():
+        constructs[name] = fill(cdk.Stack(app, name, env=ENV))
+    return Synthesized(assembly=app.synth(), constructs=constructs)
+
+
+@pytest.fixture(scope="session")
+def defaults(synthesized: Synthesized) -> Template:
+    return synthesized.template("Defaults")
+
+
+@pytest.fixture(scope="session")
+def customized(synthesized: Synthesized) -> Template:
+    return synthesized.template("EveryPropCustomized")

@@ -1,0 +1,116 @@
+"""The Lambda function: runtime, sizing, concurrency, tracing, log group, environment, permissions."""
+
+from aws_cdk.assertions import Match
+
+
+def only(template, resource_type):
+    resources = template.find_resources(resource_type)
+    assert len(resources) == 1, f"expected one {resource_type}, found {len(resources)}"
+    logical_id, resource = next(iter(resources.items()))
+    return logical_id, resource
+
+
+def test_function_defaults_follow_seed_004_on_the_latest_python_and_arm64(defaults):
+    table_id, _ = only(defaults, "AWS::DynamoDB::Table")
+    log_group_id, _ = only(defaults, "AWS::Logs::LogGroup")
+    defaults.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "FunctionName": "ReviewProcessor-dev",
+            "Runtime": "python3.14",
+            "Architectures": ["arm64"],
+            "Handler": "reviews_runtime.handler.handler",
+            "MemorySize": 256,
+            "Timeout": 28,
+            "ReservedConcurrentExecutions": 50,
+            "TracingConfig": {"Mode": "Active"},
+            "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": log_group_id}},
+            "Environment": {
+                "Variables": {
+                    "TABLE_NAME": {"Ref": table_id},
+                    "ALLOWED_ORIGINS": "*",
+                    "ENVIRONMENT_SUFFIX": "dev",
+                }
+            },
+            "Layers": Match.absent(),
+        },
+    )
+
+
+def test_function_has_a_dedicated_log_group_kept_one_week(defaults):
+    defaults.has_resource(
+        "AWS::Logs::LogGroup",
+        {
+            "Properties": {"LogGroupName": "/aws/lambda/ReviewProcessor-dev", "RetentionInDays": 7},
+            "DeletionPolicy": "Retain",
+        },
+    )
+
+
+def test_function_may_only_put_and_query_the_table_and_its_index(defaults):
+    table_id, _ = only(defaults, "AWS::DynamoDB::Table")
+    policies = defaults.find_resources("AWS::IAM::Policy")
+    dynamodb_statements = [
+        statement
+        for policy in policies.values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if any(str(a).startswith("dynamodb:") for a in _as_list(statement["Action"]))
+    ]
+    assert len(dynamodb_statements) == 1
+    statement = dynamodb_statements[0]
+    assert sorted(_as_list(statement["Action"])) == ["dynamodb:PutItem", "dynamodb:Query"]
+    resources = statement["Resource"]
+    assert {"Fn::GetAtt": [table_id, "Arn"]} in resources
+    index_arn = {"Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, "/index/*"]]}
+    assert index_arn in resources
+    assert len(resources) == 2
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_custom_sizing_concurrency_insights_and_retention(customized):
+    customized.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "FunctionName": "ReviewProcessor-qa",
+            "MemorySize": 512,
+            "Timeout": 10,
+            "ReservedConcurrentExecutions": 5,
+            "Layers": [Match.string_like_regexp("LambdaInsightsExtension-Arm64")],
+            "Environment": {
+                "Variables": Match.object_like(
+                    {"ALLOWED_ORIGINS": "https://shop.example.com,https://admin.example.com"}
+                )
+            },
+        },
+    )
+    customized.has_resource(
+        "AWS::Logs::LogGroup",
+        {
+            "Properties": {"LogGroupName": "/aws/lambda/ReviewProcessor-qa", "RetentionInDays": 30},
+            "DeletionPolicy": "Delete",
+        },
+    )
+
+
+def test_no_reserved_concurrency_leaves_the_property_out(synthesized):
+    synthesized.template("NoReservedConcurrency").has_resource_properties(
+        "AWS::Lambda::Function", {"ReservedConcurrentExecutions": Match.absent()}
+    )
+
+
+def test_seed_000_concurrency_of_1000_synthesizes_with_a_quota_warning(synthesized):
+    synthesized.template("SeedZeroConcurrency").has_resource_properties(
+        "AWS::Lambda::Function", {"ReservedConcurrentExecutions": 1000}
+    )
+    warnings = synthesized.warnings("SeedZeroConcurrency")
+    assert len(warnings) == 1
+    assert "reserved_concurrency=1000" in warnings[0]
+    assert "keeps 100 unreserved" in warnings[0]
+
+
+def test_default_props_synthesize_without_any_warning(synthesized):
+    assert synthesized.warnings("Defaults") == []
+    assert synthesized.warnings("EveryPropCustomized") == []

@@ -1,0 +1,112 @@
+"""The Lambda asset in the cloud assembly: exactly the runtime package, runnable without aws_cdk."""
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXPECTED_FILES = {
+    "reviews_runtime/__init__.py",
+    "reviews_runtime/contract.py",
+    "reviews_runtime/handler.py",
+}
+
+
+@pytest.fixture(scope="module")
+def asset_dir(synthesized) -> Path:
+    template = synthesized.template("Defaults").to_json()
+    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+    manifest = json.loads((Path(synthesized.assembly.directory) / "Defaults.assets.json").read_text())
+    source = manifest["files"][asset_hash]["source"]
+    assert source["packaging"] == "zip"
+    return Path(synthesized.assembly.directory) / source["path"]
+
+
+def test_asset_holds_exactly_the_runtime_package(asset_dir):
+    files = {p.relative_to(asset_dir).as_posix() for p in asset_dir.rglob("*") if p.is_file()}
+    assert files == EXPECTED_FILES
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_runtime_imports_only_the_standard_library_and_boto3(asset_dir):
+    allowed = set(sys.stdlib_module_names) | {"boto3", "botocore"}
+    for path in asset_dir.rglob("*.py"):
+        assert imported_modules(path) <= allowed, path
+
+
+# A realistic API Gateway REST proxy event (format 1.0): null body and query, multi-value headers.
+def event(method, path="/reviews", body=None, query=None):
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json", "Origin": "https://shop.example.com"},
+        "multiValueHeaders": {
+            "Content-Type": ["application/json"],
+            "Origin": ["https://shop.example.com"],
+        },
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {"requestId": "req-1", "stage": "prod", "httpMethod": method, "resourcePath": path},
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+ANSWERS_WITHOUT_STORAGE = [
+    (event("POST", body=None), 400, "empty_body"),
+    (event("POST", body="{not json"), 400, "malformed_json"),
+    (event("POST", body="[1, 2]"), 400, "invalid_body"),
+    (event("POST", body=json.dumps({"product_id": "p1", "reviewer_id": "r1", "rating": "abc"})), 400, "validation_failed"),
+    (event("GET", query=None), 400, "invalid_query"),
+    (event("DELETE"), 405, "method_not_allowed"),
+    (event("GET", path="/nowhere"), 404, "not_found"),
+]
+
+RUN_FROM_ASSET = """
+import importlib.abc, json, os, sys
+class Forbid(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in {"aws_cdk", "constructs", "tap_reviews", "jsii"}:
+            raise ImportError(f"the runtime imported {name}")
+sys.meta_path.insert(0, Forbid())
+sys.path.insert(0, sys.argv[1])
+os.environ.update({"TABLE_NAME": "ProductReviews-test", "ALLOWED_ORIGINS": "*"})
+module_name, _, function_name = "reviews_runtime.handler.handler".rpartition(".")
+handler = getattr(__import__(module_name, fromlist=[function_name]), function_name)
+events = json.load(sys.stdin)
+print(json.dumps([handler(e, None) for e in events]))
+"""
+
+
+def test_handler_from_the_asset_answers_bad_requests_without_the_cdk_installed(asset_dir):
+    events = [e for e, _, _ in ANSWERS_WITHOUT_STORAGE]
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", RUN_FROM_ASSET, str(asset_dir)],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    responses = json.loads(result.stdout)
+    for response, (_, status, code) in zip(responses, ANSWERS_WITHOUT_STORAGE):
+        assert response["statusCode"] == status
+        assert response["headers"]["Content-Type"] == "application/json"
+        assert response["headers"]["Access-Control-Allow-Origin"] == "*"
+        assert json.loads(response["body"])["error"] == code

@@ -1,0 +1,95 @@
+"""ProductReviewsApi as a whole: escape-hatch attributes, physical names, prop validation."""
+
+import re
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk.assertions import Match
+
+from tap_reviews import CapacityBounds, ProductReviewsApi, ThrottleSettings
+
+
+def test_attributes_expose_every_resource_for_escape_hatches(synthesized):
+    reviews = synthesized.constructs["Defaults"]
+    assert isinstance(reviews.table, dynamodb.Table)
+    assert isinstance(reviews.function, lambda_.Function)
+    assert isinstance(reviews.api, apigateway.RestApi)
+    assert isinstance(reviews.log_group, logs.LogGroup)
+    assert isinstance(reviews.dashboard, cloudwatch.Dashboard)
+    assert [type(a) for a in reviews.alarms] == [cloudwatch.Alarm]
+    assert cdk.Token.is_unresolved(reviews.url)
+    stage_id = next(iter(synthesized.template("Defaults").find_resources("AWS::ApiGateway::Stage")))
+    url_parts = cdk.Stack.of(reviews).resolve(reviews.url)["Fn::Join"][1]
+    assert url_parts[0] == "https://" and {"Ref": stage_id} in url_parts and url_parts[-1] == "/"
+
+
+def test_without_physical_names_two_instances_share_a_stack(synthesized):
+    template = synthesized.template("UnnamedTwice")
+    template.resource_count_is("AWS::DynamoDB::Table", 2)
+    for resource_type, name_property in (
+        ("AWS::DynamoDB::Table", "TableName"),
+        ("AWS::Lambda::Function", "FunctionName"),
+        ("AWS::Logs::LogGroup", "LogGroupName"),
+        ("AWS::CloudWatch::Dashboard", "DashboardName"),
+        ("AWS::CloudWatch::Alarm", "AlarmName"),
+        ("AWS::SSM::Parameter", "Name"),
+    ):
+        template.all_resources_properties(resource_type, {name_property: Match.absent()})
+
+
+@pytest.fixture
+def stack():
+    return cdk.Stack(cdk.App(), "ValidationStack")
+
+
+BAD_PROPS = [
+    ({"environment_suffix": "dev/../prod"}, "environment_suffix 'dev/../prod' is not allowed: use 1-32 letters, digits, '-' or '_'"),
+    ({"environment_suffix": ""}, "environment_suffix '' is not allowed"),
+    ({"environment_suffix": "x" * 33}, "environment_suffix 'x" ),
+    ({"stage_name": "prod stage"}, "stage_name 'prod stage' is not allowed: use 1-128 letters, digits, '-' or '_'."),
+    ({"throttle": {"rate_limit": 10}}, "throttle must be a ThrottleSettings, got {'rate_limit': 10}."),
+    ({"cors_allow_origins": []}, "cors_allow_origins must be a non-empty list of origins, got []"),
+    ({"cors_allow_origins": "*"}, "cors_allow_origins must be a non-empty list of origins, got '*'"),
+    ({"cors_allow_origins": ["*", "https://a.example.com"]}, "mixes '*' with specific origins"),
+    ({"cors_allow_origins": ["https://a.example.com/path"]}, "cors_allow_origins entry 'https://a.example.com/path' is not an origin"),
+    ({"reserved_concurrency": 0}, "reserved_concurrency must be None or an integer of at least 1, got 0."),
+    ({"reserved_concurrency": -5}, "reserved_concurrency must be None or an integer of at least 1, got -5."),
+    ({"memory_size": 64}, "memory_size must be an integer from 128 to 10240 (MB), got 64."),
+    ({"timeout": cdk.Duration.seconds(30)}, "timeout must be from 1 to 29 seconds, got 30 seconds: API Gateway stops waiting after 29 s."),
+    ({"timeout": cdk.Duration.millis(500)}, "timeout must be from 1 to 29 seconds, got 0.5 seconds"),
+    ({"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "read_capacity": CapacityBounds()}, "read_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED"),
+    ({"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "write_capacity": CapacityBounds()}, "write_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED"),
+    ({"read_capacity": (5, 100)}, "read_capacity must be a CapacityBounds, got (5, 100)."),
+    ({"target_utilization_percent": 95}, "target_utilization_percent must be from 20 to 90 (DynamoDB auto-scaling's range), got 95."),
+    ({"target_utilization_percent": 10}, "target_utilization_percent must be from 20 to 90"),
+    ({"alarm_threshold_percent": 101}, "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got 101."),
+    ({"alarm_threshold_percent": -1}, "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got -1."),
+]
+
+
+@pytest.mark.parametrize(("props", "message"), BAD_PROPS, ids=[next(iter(p)) + "=" + repr(p[next(iter(p))])[:20] for p, _ in BAD_PROPS])
+def test_bad_prop_is_rejected_before_any_resource_exists(stack, props, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ProductReviewsApi(stack, "Reviews", **props)
+    assert stack.node.children == []
+
+
+def test_boundary_values_are_accepted(stack):
+    ProductReviewsApi(
+        stack,
+        "Reviews",
+        environment_suffix="A_z-9",
+        reserved_concurrency=1,
+        memory_size=10240,
+        timeout=cdk.Duration.seconds(29),
+        target_utilization_percent=20,
+        alarm_threshold_percent=0,
+        throttle=ThrottleSettings(rate_limit=0.5, burst_limit=1),
+        read_capacity=CapacityBounds(min_capacity=1, max_capacity=1),
+    )
+    assert [c.node.id for c in stack.node.children] == ["Reviews"]

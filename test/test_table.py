@@ -1,0 +1,103 @@
+"""The reviews table: keys, index, capacity bounds and auto-scaling, billing, backups, retention."""
+
+from aws_cdk.assertions import Match, Template
+
+
+def scalable_targets(template: Template) -> dict[str, dict]:
+    """Scalable targets by dimension (table and index read/write)."""
+    targets = template.find_resources("AWS::ApplicationAutoScaling::ScalableTarget")
+    return {t["Properties"]["ScalableDimension"]: t["Properties"] for t in targets.values()}
+
+
+def test_table_has_seed_keys_and_a_reviewer_index_sorted_by_review(defaults):
+    defaults.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "TableName": "ProductReviews-dev",
+            "KeySchema": [
+                {"AttributeName": "product_id", "KeyType": "HASH"},
+                {"AttributeName": "review_id", "KeyType": "RANGE"},
+            ],
+            "AttributeDefinitions": Match.array_equals(
+                [
+                    {"AttributeName": "product_id", "AttributeType": "S"},
+                    {"AttributeName": "review_id", "AttributeType": "S"},
+                    {"AttributeName": "reviewer_id", "AttributeType": "S"},
+                ]
+            ),
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": "ReviewerIdIndex",
+                    "KeySchema": [
+                        {"AttributeName": "reviewer_id", "KeyType": "HASH"},
+                        {"AttributeName": "review_id", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                    "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                }
+            ],
+            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        },
+    )
+
+
+def test_table_is_retained_by_default(defaults):
+    defaults.has_resource(
+        "AWS::DynamoDB::Table", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+    )
+
+
+def test_default_capacity_scales_between_5_and_100_at_70_percent_on_table_and_index(defaults):
+    targets = scalable_targets(defaults)
+    assert sorted(targets) == [
+        "dynamodb:index:ReadCapacityUnits",
+        "dynamodb:index:WriteCapacityUnits",
+        "dynamodb:table:ReadCapacityUnits",
+        "dynamodb:table:WriteCapacityUnits",
+    ]
+    assert {(t["MinCapacity"], t["MaxCapacity"]) for t in targets.values()} == {(5, 100)}
+    index_target = targets["dynamodb:index:ReadCapacityUnits"]
+    assert "/index/ReviewerIdIndex" in str(index_target["ResourceId"])
+    policies = defaults.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")
+    assert len(policies) == 4
+    for policy in policies.values():
+        config = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]
+        assert config["TargetValue"] == 70
+
+
+def test_custom_capacity_bounds_and_target_apply_to_table_and_index(customized):
+    bounds = {dim: (t["MinCapacity"], t["MaxCapacity"]) for dim, t in scalable_targets(customized).items()}
+    assert bounds == {
+        "dynamodb:table:ReadCapacityUnits": (2, 20),
+        "dynamodb:index:ReadCapacityUnits": (2, 20),
+        "dynamodb:table:WriteCapacityUnits": (1, 10),
+        "dynamodb:index:WriteCapacityUnits": (1, 10),
+    }
+    customized.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "TableName": "ProductReviews-qa",
+            "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 1},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": False},
+        },
+    )
+    for policy in customized.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values():
+        assert policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 50
+
+
+def test_destroy_removal_policy_reaches_the_table(customized):
+    customized.has_resource("AWS::DynamoDB::Table", {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"})
+
+
+def test_on_demand_billing_has_no_provisioned_capacity_and_no_scaling(synthesized):
+    template = synthesized.template("OnDemand")
+    template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "BillingMode": "PAY_PER_REQUEST",
+            "ProvisionedThroughput": Match.absent(),
+            "GlobalSecondaryIndexes": [Match.object_like({"ProvisionedThroughput": Match.absent()})],
+        },
+    )
+    template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 0)
