@@ -1,6 +1,6 @@
 """projen definition of tap-reviews: run `python .projenrc.py` (or `npx projen`) after editing."""
 
-from projen import JsonFile
+from projen import JsonFile, License
 from projen.python import (
     BuildSystem,
     PyprojectTomlProject,
@@ -139,6 +139,8 @@ JsonFile(
         "watch": {"include": ["app.py"]},
     },
 )
+
+License(project, spdx="Apache-2.0")
 
 project.gitignore.exclude(
     "cdk.out/",
