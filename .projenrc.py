@@ -60,6 +60,9 @@ project = PythonProject(
 project.tasks.add_environment("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", QUIET_NODE[
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"
 ])
+# projen's uv defaults are relative (.venv/bin); steps that run in examples/ need absolute paths.
+project.tasks.add_environment("VIRTUAL_ENV", "$(echo $(pwd)/.venv)")
+project.tasks.add_environment("PATH", "$(echo $(pwd)/.venv/bin:$PATH)")
 
 pyproject = project.try_find_object_file("pyproject.toml")
 pyproject.add_override(
@@ -96,7 +99,6 @@ docgen.exec("python scripts/docgen.py")
 synth_example = project.add_task(
     "synth:example",
     description="Install everything, then synthesize the example app with the pinned CDK CLI",
-    cwd="examples",
 )
 synth_example.spawn(bootstrap)
 # No credentials are needed for synth; keep the SDK from probing the EC2 metadata endpoint for them.
