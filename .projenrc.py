@@ -117,7 +117,8 @@ drift = project.add_task(
 drift.exec("python .projenrc.py", env={"PROJEN_DISABLE_POST": "true"})
 drift.spawn(docgen)
 drift.exec("git diff --exit-code")
-drift.exec('test -z "$(git status --porcelain --untracked-files=normal)" || (git status --short; exit 1)')
+# New files count as drift too (git diff only sees tracked ones).
+drift.exec("""bash -c 'test -z "$(git status --porcelain)" || { git status --short; exit 1; }'""")
 
 # --- example app files ------------------------------------------------------------------------------
 JsonFile(
