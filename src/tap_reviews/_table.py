@@ -28,11 +28,8 @@ def build_reviews_table(
     """Create the table and its reviewer index; with provisioned billing, scale both on utilization."""
     provisioned = billing_mode == dynamodb.BillingMode.PROVISIONED
     # Provisioned tables start at the auto-scaling floor; on-demand tables take no capacity at all.
-    capacity = (
-        {"read_capacity": read_capacity.min_capacity, "write_capacity": write_capacity.min_capacity}
-        if provisioned
-        else {}
-    )
+    initial_read = read_capacity.min_capacity if provisioned else None
+    initial_write = write_capacity.min_capacity if provisioned else None
     table = dynamodb.Table(
         scope,
         "Table",
@@ -44,13 +41,15 @@ def build_reviews_table(
             point_in_time_recovery_enabled=point_in_time_recovery
         ),
         removal_policy=removal_policy,
-        **capacity,
+        read_capacity=initial_read,
+        write_capacity=initial_write,
     )
     table.add_global_secondary_index(
         index_name=contract.REVIEWER_INDEX_NAME,
         partition_key=_string_key(contract.REVIEWER_INDEX_KEY),
         sort_key=_string_key(contract.SORT_KEY),
-        **capacity,
+        read_capacity=initial_read,
+        write_capacity=initial_write,
     )
     if provisioned:
         _scale_on_utilization(table, read_capacity, write_capacity, target_utilization_percent)

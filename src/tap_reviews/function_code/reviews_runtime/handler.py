@@ -224,12 +224,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             raise ApiError(404, "not_found", f"No route for {path}.")
         return route(event)
     except ApiError as error:
-        body = {"error": error.code, "message": error.message, "details": error.details}
-        return _response(event, error.status, body)
+        return _error_response(event, error.status, error.code, error.message, error.details)
     except Exception:  # noqa: BLE001 - the client gets a request id, the log gets the trace
         import logging
 
         logging.getLogger(__name__).exception("unhandled error")
         request_id = getattr(context, "aws_request_id", None)
-        body = {"error": "internal_error", "message": "Internal server error.", "details": [], "request_id": request_id}
-        return _response(event, 500, body)
+        return _error_response(event, 500, "internal_error", "Internal server error.", request_id=request_id)
+
+
+def _error_response(
+    event: dict[str, Any], status: int, code: str, message: str, details: list[str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    return _response(event, status, {"error": code, "message": message, "details": details or [], **extra})
