@@ -37,6 +37,20 @@ def test_function_defaults_follow_seed_004_on_the_latest_python_and_arm64(defaul
     )
 
 
+def test_function_runs_on_the_newest_python_runtime_aws_cdk_lib_knows():
+    from aws_cdk import aws_lambda as lambda_
+
+    from tap_reviews._function import PYTHON_RUNTIME
+
+    versions = [
+        tuple(int(part) for part in name.split("_")[1:])
+        for name in dir(lambda_.Runtime)
+        if name.startswith("PYTHON_3_")
+    ]
+    newest = "python" + ".".join(str(part) for part in max(versions))
+    assert PYTHON_RUNTIME.name == newest
+
+
 def test_function_has_a_dedicated_log_group_kept_one_week(defaults):
     defaults.has_resource(
         "AWS::Logs::LogGroup",

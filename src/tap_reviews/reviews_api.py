@@ -200,7 +200,6 @@ class ProductReviewsApi(Construct):
             },
         )
 
-
     @property
     def table(self) -> dynamodb.Table:
         """The reviews table (partition key ``product_id``, sort key ``review_id``)."""
