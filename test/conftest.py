@@ -102,3 +102,47 @@ def defaults(synthesized: Synthesized) -> Template:
 @pytest.fixture(scope="session")
 def customized(synthesized: Synthesized) -> Template:
     return synthesized.template("EveryPropCustomized")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Any:
+    """One DynamoDB Local for the whole session, reached through boto3's standard endpoint variable."""
+    import dynamodb_engine
+
+    engine = dynamodb_engine.start()
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ACCESS_KEY_ID",
+                                             "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL_DYNAMODB": engine.endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-2",
+        }
+    )
+    yield engine.endpoint
+    engine.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def table_definition_from_template(template: Template) -> dict[str, Any]:
+    """The CreateTable request for the table the construct synthesizes: keys, index, capacity."""
+    (table,) = template.find_resources("AWS::DynamoDB::Table").values()
+    properties = table["Properties"]
+    request = {
+        "KeySchema": properties["KeySchema"],
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "GlobalSecondaryIndexes": [
+            {key: index[key] for key in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput") if key in index}
+            for index in properties.get("GlobalSecondaryIndexes", [])
+        ],
+    }
+    if "ProvisionedThroughput" in properties:
+        request["ProvisionedThroughput"] = properties["ProvisionedThroughput"]
+    else:
+        request["BillingMode"] = properties["BillingMode"]
+    return request
