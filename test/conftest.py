@@ -28,13 +28,18 @@ ENV = cdk.Environment(account="123456789012", region="us-east-2")
 
 
 def customize_every_prop(stack: cdk.Stack) -> ProductReviewsApi:
-    """A ProductReviewsApi with every prop set away from its default."""
+    """A ProductReviewsApi with every prop set away from its default.
+
+    billing_mode and physical_names change the template's shape, so they have variants of their own
+    (OnDemand, UnnamedTwice) instead.
+    """
     return ProductReviewsApi(
         stack,
         "Reviews",
         environment_suffix="qa",
         throttle=ThrottleSettings(rate_limit=50, burst_limit=100),
         stage_name="v1",
+        api_cloudwatch_role=False,
         cors_allow_origins=["https://shop.example.com", "https://admin.example.com"],
         reserved_concurrency=5,
         memory_size=512,

@@ -36,6 +36,8 @@ def test_dashboard_answers_an_operators_questions_for_each_service(defaults):
                    "Throttles", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits",
                    "ReadThrottleEvents", "WriteThrottleEvents"):
         assert f'"{metric}"' in body, metric
+    # The reviewer index scales and throttles on its own, so it has its own series.
+    assert body.count('"GlobalSecondaryIndexName","ReviewerIdIndex"') == 4
 
 
 def test_client_error_alarm_is_a_rate_that_cannot_divide_by_zero(defaults):

@@ -54,7 +54,31 @@ def test_cors_preflight_allows_any_origin_by_default(defaults):
     headers = response["ResponseParameters"]
     assert headers["method.response.header.Access-Control-Allow-Origin"] == "'*'"
     assert headers["method.response.header.Access-Control-Allow-Methods"] == "'GET,POST,OPTIONS'"
-    assert "Idempotency-Key" in headers["method.response.header.Access-Control-Allow-Headers"]
+    assert headers["method.response.header.Access-Control-Allow-Headers"] == (
+        "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent'"
+    )
+
+
+def test_gateway_made_errors_carry_cors_headers_when_any_origin_is_allowed(defaults, customized):
+    responses = defaults.find_resources("AWS::ApiGateway::GatewayResponse")
+    assert sorted(r["Properties"]["ResponseType"] for r in responses.values()) == ["DEFAULT_4XX", "DEFAULT_5XX"]
+    for response in responses.values():
+        assert response["Properties"]["ResponseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "'*'"
+        }
+    # A list of origins cannot be answered by a static header, so none is added.
+    customized.resource_count_is("AWS::ApiGateway::GatewayResponse", 0)
+
+
+def test_execution_logging_role_is_created_unless_turned_off(defaults, customized):
+    defaults.resource_count_is("AWS::ApiGateway::Account", 1)
+    account = next(iter(defaults.find_resources("AWS::ApiGateway::Account").values()))
+    role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    role = defaults.to_json()["Resources"][role_id]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "apigateway.amazonaws.com"
+    }
+    customized.resource_count_is("AWS::ApiGateway::Account", 0)
 
 
 def test_custom_stage_throttle_and_origins(customized):

@@ -40,6 +40,18 @@ def test_without_physical_names_two_instances_share_a_stack(synthesized):
         ("AWS::SSM::Parameter", "Name"),
     ):
         template.all_resources_properties(resource_type, {name_property: Match.absent()})
+    # API Gateway metrics are keyed by API name: each instance needs its own to keep its alarm apart.
+    api_names = [a["Properties"]["Name"] for a in template.find_resources("AWS::ApiGateway::RestApi").values()]
+    assert len(set(api_names)) == 2 and "ProductReviewsAPI-dev" not in api_names
+    alarm_api_names = {
+        dimension["Value"]
+        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+        for metric in alarm["Properties"]["Metrics"]
+        if "MetricStat" in metric
+        for dimension in metric["MetricStat"]["Metric"]["Dimensions"]
+        if dimension["Name"] == "ApiName"
+    }
+    assert alarm_api_names == set(api_names)
 
 
 @pytest.fixture
@@ -50,7 +62,13 @@ def stack():
 BAD_PROPS = [
     ({"environment_suffix": "dev/../prod"}, "environment_suffix 'dev/../prod' is not allowed: use 1-32 letters, digits, '-' or '_'"),
     ({"environment_suffix": ""}, "environment_suffix '' is not allowed"),
-    ({"environment_suffix": "x" * 33}, "environment_suffix 'x" ),
+    ({"environment_suffix": "x" * 33}, f"environment_suffix '{'x' * 33}' is not allowed: use 1-32 letters"),
+    ({"environment_suffix": "dev\n"}, "environment_suffix 'dev\\n' is not allowed"),
+    ({"stage_name": "prod\n"}, "stage_name 'prod\\n' is not allowed"),
+    ({"cors_allow_origins": ["https://a.example.com\n"]}, "cors_allow_origins entry 'https://a.example.com\\n' is not an origin"),
+    ({"cors_allow_origins": ["https://a.example.com,https://b.example.com"]}, "cors_allow_origins entry 'https://a.example.com,https://b.example.com' is not an origin"),
+    ({"memory_size": 10241}, "memory_size must be an integer from 128 to 10240 (MB), got 10241."),
+    ({"timeout": cdk.Duration.millis(1500)}, "timeout must be a whole number of seconds from 1 to 29, got 1.5 seconds"),
     ({"stage_name": "prod stage"}, "stage_name 'prod stage' is not allowed: use 1-128 letters, digits, '-' or '_'."),
     ({"throttle": {"rate_limit": 10}}, "throttle must be a ThrottleSettings, got {'rate_limit': 10}."),
     ({"cors_allow_origins": []}, "cors_allow_origins must be a non-empty list of origins, got []"),
@@ -60,8 +78,8 @@ BAD_PROPS = [
     ({"reserved_concurrency": 0}, "reserved_concurrency must be None or an integer of at least 1, got 0."),
     ({"reserved_concurrency": -5}, "reserved_concurrency must be None or an integer of at least 1, got -5."),
     ({"memory_size": 64}, "memory_size must be an integer from 128 to 10240 (MB), got 64."),
-    ({"timeout": cdk.Duration.seconds(30)}, "timeout must be from 1 to 29 seconds, got 30 seconds: API Gateway stops waiting after 29 s."),
-    ({"timeout": cdk.Duration.millis(500)}, "timeout must be from 1 to 29 seconds, got 0.5 seconds"),
+    ({"timeout": cdk.Duration.seconds(30)}, "timeout must be a whole number of seconds from 1 to 29, got 30 seconds: API Gateway stops waiting after 29 s."),
+    ({"timeout": cdk.Duration.millis(500)}, "timeout must be a whole number of seconds from 1 to 29, got 0.5 seconds"),
     ({"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "read_capacity": CapacityBounds()}, "read_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED"),
     ({"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "write_capacity": CapacityBounds()}, "write_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED"),
     ({"read_capacity": (5, 100)}, "read_capacity must be a CapacityBounds, got (5, 100)."),

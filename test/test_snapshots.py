@@ -22,7 +22,7 @@ def json_snapshot(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("variant", ["Defaults", "EveryPropCustomized"])
+@pytest.mark.parametrize("variant", ["Defaults", "EveryPropCustomized", "OnDemand", "UnnamedTwice"])
 def test_template_matches_snapshot(synthesized, json_snapshot, variant):
     assert normalized(synthesized.template(variant).to_json()) == json_snapshot
 

@@ -19,6 +19,21 @@ def _graph(title: str, *metrics: cloudwatch.IMetric) -> cloudwatch.GraphWidget:
     return cloudwatch.GraphWidget(title=title, left=list(metrics), width=WIDGET_WIDTH)
 
 
+def _table_and_index_metrics(
+    table: dynamodb.Table, index_name: str, metric_name: str, label: str
+) -> tuple[cloudwatch.Metric, cloudwatch.Metric]:
+    """The metric for the table and for its index: the index scales (and throttles) on its own."""
+    on_table = table.metric(metric_name, period=PERIOD, statistic="Sum", label=f"{label} (table)")
+    on_index = table.metric(
+        metric_name,
+        period=PERIOD,
+        statistic="Sum",
+        label=f"{label} ({index_name})",
+        dimensions_map={"TableName": table.table_name, "GlobalSecondaryIndexName": index_name},
+    )
+    return on_table, on_index
+
+
 def build_client_error_alarm(
     scope: Construct,
     *,
@@ -66,6 +81,7 @@ def build_dashboard(
     stage: apigateway.Stage,
     function: lambda_.Function,
     table: dynamodb.Table,
+    index_name: str,
     alarms: list[cloudwatch.Alarm],
 ) -> cloudwatch.Dashboard:
     """One row per service: API traffic and errors, function health, table capacity and throttles."""
@@ -97,13 +113,13 @@ def build_dashboard(
     dashboard.add_widgets(
         _graph(
             "DynamoDB consumed capacity",
-            table.metric_consumed_read_capacity_units(period=PERIOD, label="read"),
-            table.metric_consumed_write_capacity_units(period=PERIOD, label="write"),
+            *_table_and_index_metrics(table, index_name, "ConsumedReadCapacityUnits", "read"),
+            *_table_and_index_metrics(table, index_name, "ConsumedWriteCapacityUnits", "write"),
         ),
         _graph(
             "DynamoDB throttled events",
-            table.metric("ReadThrottleEvents", period=PERIOD, statistic="Sum", label="read"),
-            table.metric("WriteThrottleEvents", period=PERIOD, statistic="Sum", label="write"),
+            *_table_and_index_metrics(table, index_name, "ReadThrottleEvents", "read"),
+            *_table_and_index_metrics(table, index_name, "WriteThrottleEvents", "write"),
         ),
         cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=WIDGET_WIDTH),
     )

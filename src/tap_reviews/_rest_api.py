@@ -13,8 +13,10 @@ from .settings import ThrottleSettings
 
 #: Methods the API serves on /reviews (OPTIONS is the CORS preflight).
 REVIEWS_METHODS = ("GET", "POST")
-#: Headers a browser may send cross-origin: CDK's defaults plus the one the runtime reads.
-CORS_ALLOW_HEADERS = [*apigateway.Cors.DEFAULT_HEADERS, "Idempotency-Key"]
+#: Headers a browser may send cross-origin.
+CORS_ALLOW_HEADERS = apigateway.Cors.DEFAULT_HEADERS
+#: Answers API Gateway gives itself (throttling 429, 403 for unknown paths, 5xx) before the function.
+GATEWAY_RESPONSE_TYPES = (apigateway.ResponseType.DEFAULT_4_XX, apigateway.ResponseType.DEFAULT_5_XX)
 
 
 def build_rest_api(
@@ -22,6 +24,7 @@ def build_rest_api(
     *,
     rest_api_name: str,
     stage_name: str,
+    cloud_watch_role: bool,
     throttle: ThrottleSettings,
     cors_allow_origins: Sequence[str],
     function: lambda_.IFunction,
@@ -32,6 +35,7 @@ def build_rest_api(
         "Api",
         rest_api_name=rest_api_name,
         description="Product reviews API: POST and GET /reviews.",
+        cloud_watch_role=cloud_watch_role,
         deploy_options=apigateway.StageOptions(
             stage_name=stage_name,
             throttling_rate_limit=throttle.rate_limit,
@@ -55,4 +59,13 @@ def build_rest_api(
     )
     for method in REVIEWS_METHODS:
         reviews.add_method(method, integration)
+    if list(cors_allow_origins) == ["*"]:
+        # Without this a browser sees a throttled (429) or failed call as a CORS error, not its status.
+        # Gateway responses cannot pick one of several origins, so a list of origins gets none.
+        for response_type in GATEWAY_RESPONSE_TYPES:
+            api.add_gateway_response(
+                f"Cors{response_type.response_type}",
+                type=response_type,
+                response_headers={"Access-Control-Allow-Origin": "'*'"},
+            )
     return api

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Annotations, Duration, Names, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -23,9 +23,9 @@ from ._table import build_reviews_table
 from .function_code.reviews_runtime import contract
 from .settings import CapacityBounds, ThrottleSettings
 
-SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-STAGE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-ORIGIN_PATTERN = re.compile(r"^https?://[^/\s*]+$")
+SUFFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+STAGE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+ORIGIN_PATTERN = re.compile(r"https?://[^/\s*,]+")
 #: API Gateway's integration timeout for REST APIs; a longer-running function only burns money.
 API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
 #: A default account has 1,000 concurrent executions and keeps 100 of them unreserved.
@@ -49,12 +49,19 @@ class ProductReviewsApi(Construct):
             function ``ReviewProcessor-{suffix}``, API ``ProductReviewsAPI-{suffix}``, dashboard
             ``ProductReviews-Dashboard-{suffix}``, alarm ``API-4xx-Errors-{suffix}`` and SSM parameters
             under ``/productreviews/{suffix}/``. 1-32 letters, digits, ``-`` or ``_``. Default: "dev".
-        physical_names: Give resources the fixed names above. Set to False to let CloudFormation
-            generate unique names (SSM parameters included), so that two instances with the same
-            suffix can live in one account and region. Default: True.
+        physical_names: Give resources the fixed names above. Fixed names are unique per region
+            (table, function, alarm, log group, SSM parameters) or per account (dashboard), so two
+            instances with the same suffix collide. Set to False to let CloudFormation generate names
+            (the API gets a unique one too, keeping its metrics and alarm apart). Default: True.
         throttle: Steady and burst request limits of the API stage. Default:
             ``ThrottleSettings(rate_limit=10, burst_limit=20)``.
         stage_name: Name of the API stage, the last segment of ``url``. Default: "prod".
+        api_cloudwatch_role: Create the IAM role API Gateway uses to write execution logs and set it as
+            the account's API Gateway CloudWatch role (``AWS::ApiGateway::Account``, one setting per
+            account and region, retained when the stack goes). The stage logs errors, which needs that
+            setting. Set to False when the account already has the role configured or manages it
+            elsewhere; the construct does not depend on the app's ``disableCloudWatchRole`` feature flag.
+            Default: True.
         cors_allow_origins: Origins browsers may call the API from: ``["*"]`` for any, or full origins
             such as ``"https://shop.example.com"``. Default: ``["*"]``.
         reserved_concurrency: Concurrent executions reserved for (and capping) the function, or None
@@ -78,7 +85,9 @@ class ProductReviewsApi(Construct):
             (provisioned billing only). Default: 70.
         point_in_time_recovery: Keep continuous backups of the table (35 days). Default: True.
         removal_policy: What happens to the table and the log group when they leave the stack.
-            Default: ``RemovalPolicy.RETAIN``: a library must not delete data unless asked to.
+            Default: ``RemovalPolicy.RETAIN``: a library must not delete data unless asked to. A
+            retained log group keeps its fixed name, so delete it (or use ``physical_names=False``)
+            before deploying the same suffix again.
         alarm_threshold_percent: The 4xx alarm fires when more than this percentage of requests in
             5 minutes are answered 4xx, 0-100. Default: 10.
         alarm_topic: SNS topic notified when an alarm fires and when it recovers. Default: None.
@@ -93,6 +102,7 @@ class ProductReviewsApi(Construct):
         physical_names: bool = True,
         throttle: ThrottleSettings = DEFAULT_THROTTLE,
         stage_name: str = "prod",
+        api_cloudwatch_role: bool = True,
         cors_allow_origins: Sequence[str] = ("*",),
         reserved_concurrency: int | None = 50,
         memory_size: int = 256,
@@ -161,8 +171,9 @@ class ProductReviewsApi(Construct):
         )
         self._api = build_rest_api(
             self,
-            # API names need not be unique, so the API keeps its name either way.
-            rest_api_name=f"ProductReviewsAPI-{environment_suffix}",
+            # API Gateway metrics are keyed by API name: instances that share a name share alarms.
+            rest_api_name=name("ProductReviewsAPI-{suffix}") or Names.unique_resource_name(self, max_length=128),
+            cloud_watch_role=api_cloudwatch_role,
             stage_name=stage_name,
             throttle=throttle,
             cors_allow_origins=cors_allow_origins,
@@ -184,6 +195,7 @@ class ProductReviewsApi(Construct):
             stage=stage,
             function=self._function,
             table=self._table,
+            index_name=contract.REVIEWER_INDEX_NAME,
             alarms=self._alarms,
         )
         self._parameters = publish_parameters(
@@ -261,14 +273,14 @@ def _validate_props(
     alarm_threshold_percent: float,
 ) -> None:
     """Raise ValueError for the first prop that is out of bounds, before anything is created."""
-    if not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.match(environment_suffix):
+    if not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.fullmatch(environment_suffix):
         raise ValueError(
             f"environment_suffix {environment_suffix!r} is not allowed: use 1-32 letters, digits, '-' or "
             "'_' (it becomes part of table, function, dashboard, alarm and SSM parameter names)."
         )
     if not isinstance(throttle, ThrottleSettings):
         raise ValueError(f"throttle must be a ThrottleSettings, got {throttle!r}.")
-    if not isinstance(stage_name, str) or not STAGE_NAME_PATTERN.match(stage_name):
+    if not isinstance(stage_name, str) or not STAGE_NAME_PATTERN.fullmatch(stage_name):
         raise ValueError(
             f"stage_name {stage_name!r} is not allowed: use 1-128 letters, digits, '-' or '_'."
         )
@@ -284,9 +296,9 @@ def _validate_props(
     if isinstance(memory_size, bool) or not isinstance(memory_size, int) or not 128 <= memory_size <= 10240:
         raise ValueError(f"memory_size must be an integer from 128 to 10240 (MB), got {memory_size!r}.")
     timeout_seconds = timeout.to_milliseconds() / 1000
-    if not 1 <= timeout_seconds <= API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS:
+    if not timeout_seconds.is_integer() or not 1 <= timeout_seconds <= API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS:
         raise ValueError(
-            f"timeout must be from 1 to {API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS} seconds, got "
+            f"timeout must be a whole number of seconds from 1 to {API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS}, got "
             f"{timeout_seconds:g} seconds: API Gateway stops waiting after "
             f"{API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS} s."
         )
@@ -334,7 +346,7 @@ def _validate_origins(origins: Sequence[str]) -> None:
                     f"cors_allow_origins {list(origins)!r} mixes '*' with specific origins: use ['*'] alone "
                     "or list the origins."
                 )
-        elif not isinstance(origin, str) or not ORIGIN_PATTERN.match(origin):
+        elif not isinstance(origin, str) or not ORIGIN_PATTERN.fullmatch(origin):
             raise ValueError(
                 f"cors_allow_origins entry {origin!r} is not an origin: use scheme and host with no path, "
                 "such as 'https://shop.example.com'."
