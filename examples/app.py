@@ -2,8 +2,9 @@
 """Example CDK app: two stacks that use tap-reviews the way an application would.
 
 1. ``TapStack{suffix}``: seed 004's product-reviews API, in ``CDK_DEFAULT_REGION`` (default us-east-2).
-2. ``TapSecretsStack{suffix}``: seed 000's shape in us-east-1: 1000 reserved concurrency, Lambda
-   Insights and one-week logs, named ``tap-...``.
+2. ``TapLambdaStack{suffix}``: seed 000's Lambda shape in us-east-1: 1000 reserved concurrency,
+   Lambda Insights, 512 MB and one-week logs, with ``tap-{suffix}`` names. (Seed 000's SSM secrets
+   become the ``write_token_parameter_name`` prop with the runtime issue; they are not here yet.)
 
 Both are development stacks, so they opt into ``RemovalPolicy.DESTROY``; the library's default is RETAIN.
 The suffix comes from ``-c environmentSuffix=...`` (default ``dev``).
@@ -47,7 +48,7 @@ def build_app(app: cdk.App) -> cdk.App:
     )
     ReviewsStack(
         app,
-        f"TapSecretsStack{suffix}",
+        f"TapLambdaStack{suffix}",
         reviews={
             "environment_suffix": f"tap-{suffix}",
             "reserved_concurrency": 1000,

