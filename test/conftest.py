@@ -115,23 +115,15 @@ def dynamodb_endpoint() -> Any:
     import dynamodb_engine
 
     engine = dynamodb_engine.start()
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ACCESS_KEY_ID",
-                                             "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL_DYNAMODB": engine.endpoint,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": "us-east-2",
-        }
-    )
-    yield engine.endpoint
-    engine.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint)
+            env.setenv("AWS_ACCESS_KEY_ID", "local")
+            env.setenv("AWS_SECRET_ACCESS_KEY", "local")
+            env.setenv("AWS_DEFAULT_REGION", "us-east-2")
+            yield engine.endpoint
+    finally:
+        engine.stop()
 
 
 def table_definition_from_template(template: Template) -> dict[str, Any]:
