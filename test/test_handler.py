@@ -125,3 +125,40 @@ def test_three_thousand_reviews_of_one_kilobyte_page_back_exactly_once(table):
 def test_forged_next_token_is_a_400(table, token):
     status, error = call("GET", query={"product_id": "p-1", "next_token": token})
     assert status == 400 and error["error"] == "invalid_next_token"
+
+
+def test_unreachable_dynamodb_answers_503_with_retry_after_not_500(table, monkeypatch):
+    import dynamodb_engine
+
+    engine = dynamodb_engine.start()
+    engine.stop()  # a port where DynamoDB was and is no more
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint)
+    monkeypatch.setattr(handler, "_table", None)
+    for method, body, query in (
+        ("POST", {"product_id": "p-9", "reviewer_id": "r-9", "rating": 3}, None),
+        ("GET", None, {"product_id": "p-9"}),
+    ):
+        response = handler.handler(event(method, body, query), None)
+        assert response["statusCode"] == 503
+        assert response["headers"]["Retry-After"] == "1"
+        assert json.loads(response["body"])["error"] == "service_unavailable"
+
+
+def test_throttled_write_answers_503_and_stores_nothing(table, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    real_table = handler._reviews_table()
+
+    class ThrottledTable:
+        def put_item(self, **_):
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
+            )
+
+        def query(self, **kwargs):
+            return real_table.query(**kwargs)
+
+    monkeypatch.setattr(handler, "_table", ThrottledTable())
+    status, error = call("POST", {"product_id": "p-10", "reviewer_id": "r-10", "rating": 2})
+    assert status == 503 and error["error"] == "service_unavailable"
+    assert all_items(table) == []

@@ -38,9 +38,35 @@ def _reviews_table() -> Any:
     global _table
     if _table is None:
         import boto3
+        from botocore.config import Config
 
-        _table = boto3.resource("dynamodb").Table(os.environ[contract.ENV_TABLE_NAME])
+        # Bounded retries and timeouts: the answer (a 503 at worst) must come well inside API Gateway's 29 s.
+        config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+        _table = boto3.resource("dynamodb", config=config).Table(os.environ[contract.ENV_TABLE_NAME])
     return _table
+
+
+#: DynamoDB error codes that mean "try again later", not "your request is wrong".
+RETRYABLE_ERROR_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "LimitExceededException",
+    }
+)
+RETRY_AFTER_SECONDS = 1
+
+
+def _is_unavailable(error: Exception) -> bool:
+    """True when DynamoDB throttled or could not be reached, after botocore's own retries."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    if isinstance(error, ClientError):
+        return error.response.get("Error", {}).get("Code") in RETRYABLE_ERROR_CODES
+    return isinstance(error, (ConnectionError, HTTPClientError))
 
 
 class ApiError(Exception):
@@ -225,9 +251,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return route(event)
     except ApiError as error:
         return _error_response(event, error.status, error.code, error.message, error.details)
-    except Exception:  # noqa: BLE001 - the client gets a request id, the log gets the trace
+    except Exception as error:  # noqa: BLE001 - the client gets a request id, the log gets the trace
         import logging
 
+        if _is_unavailable(error):
+            logging.getLogger(__name__).warning("dynamodb unavailable: %s", type(error).__name__)
+            response = _error_response(
+                event, 503, "service_unavailable", "The review store is busy or unreachable; retry shortly."
+            )
+            response["headers"]["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         logging.getLogger(__name__).exception("unhandled error")
         request_id = getattr(context, "aws_request_id", None)
         return _error_response(event, 500, "internal_error", "Internal server error.", request_id=request_id)
