@@ -75,6 +75,9 @@ ANSWERS_WITHOUT_STORAGE = [
     (event("POST", body="[1, 2]"), 400, "invalid_body"),
     (event("POST", body=json.dumps({"product_id": "p1", "reviewer_id": "r1", "rating": "abc"})), 400, "validation_failed"),
     (event("GET", query=None), 400, "invalid_query"),
+    (event("GET", query={"product_id": "p1\n"}), 400, "invalid_query"),
+    (event("GET", query={"product_id": "p1", "limit": "\u00b2"}), 400, "invalid_query"),
+    (event("POST", body=json.dumps({"product_id": "p1\n", "reviewer_id": "r1", "rating": 3})), 400, "validation_failed"),
     (event("DELETE"), 405, "method_not_allowed"),
     (event("GET", path="/nowhere"), 404, "not_found"),
 ]

@@ -20,7 +20,9 @@ from typing import Any
 from . import contract
 
 #: Identifiers (product_id, reviewer_id): 1-128 characters of letters, digits and ``_ . : -``.
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+#: ``limit``: ASCII digits only (str.isdigit also accepts "²", which int() rejects).
+LIMIT_PATTERN = re.compile(r"[0-9]{1,3}")
 #: Longest comment accepted, in characters.
 MAX_COMMENT_LENGTH = 2000
 #: Largest request body accepted, in bytes.
@@ -125,7 +127,7 @@ def validate_review(payload: Any) -> dict[str, Any]:
     problems = [f"unknown field: {name}" for name in sorted(set(payload) - REVIEW_FIELDS)]
     for name in ("product_id", "reviewer_id"):
         value = payload.get(name)
-        if not isinstance(value, str) or not ID_PATTERN.match(value):
+        if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
             problems.append(f"{name}: required, 1-128 characters of letters, digits and _ . : -")
     rating = payload.get("rating")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -202,22 +204,20 @@ def list_reviews(event: dict[str, Any]) -> dict[str, Any]:
     if (by_product is None) == (by_reviewer is None):
         raise ApiError(400, "invalid_query", "Give exactly one of product_id or reviewer_id.")
     value = by_product if by_product is not None else by_reviewer
-    if not ID_PATTERN.match(value or ""):
+    if not ID_PATTERN.fullmatch(value or ""):
         raise ApiError(400, "invalid_query", "The id is not valid.", ["1-128 characters of letters, digits and _ . : -"])
     limit_text = query.get("limit", str(DEFAULT_PAGE_SIZE))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
+    if not LIMIT_PATTERN.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
         raise ApiError(400, "invalid_query", f"limit must be an integer from 1 to {MAX_PAGE_SIZE}.")
 
     request: dict[str, Any] = {"Limit": int(limit_text), "ScanIndexForward": False}
     if by_product is not None:
         key_names: tuple[str, ...] = (contract.PARTITION_KEY, contract.SORT_KEY)
-        request["KeyConditionExpression"] = "#pk = :value"
-        request["ExpressionAttributeNames"] = {"#pk": contract.PARTITION_KEY}
     else:
         key_names = (contract.REVIEWER_INDEX_KEY, contract.SORT_KEY, contract.PARTITION_KEY)
         request["IndexName"] = contract.REVIEWER_INDEX_NAME
-        request["KeyConditionExpression"] = "#pk = :value"
-        request["ExpressionAttributeNames"] = {"#pk": contract.REVIEWER_INDEX_KEY}
+    request["KeyConditionExpression"] = "#pk = :value"
+    request["ExpressionAttributeNames"] = {"#pk": key_names[0]}
     request["ExpressionAttributeValues"] = {":value": value}
     if query.get("next_token"):
         start = _decode_token(query["next_token"], key_names)
