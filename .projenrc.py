@@ -43,6 +43,11 @@ project = PythonProject(
         "griffe2md@^1.5.1",
         "cdk-nag@^3.0.2",
         "cfn-lint@^1.51.0",
+        # Integration test (test/integ/): IntegTest and its HTTP assertions; the alpha tracks aws-cdk-lib.
+        f"aws-cdk.integ-tests-alpha@{AWS_CDK_LIB}a0",
+        "hypothesis@^6.170.15",
+        # SSM (SecureString with decryption) for the write-token tests; DynamoDB stays on DynamoDB Local.
+        "moto[server,ssm]@^5.2.5",
     ],
     uv_options=UvOptions(
         # Without an explicit floor uv asks for the newest Python and tries to download it.
