@@ -54,6 +54,7 @@ def customize_every_prop(stack: cdk.Stack) -> ProductReviewsApi:
         removal_policy=cdk.RemovalPolicy.DESTROY,
         alarm_threshold_percent=25,
         alarm_topic=sns.Topic(stack, "AlarmTopic"),
+        write_token_parameter_name="/tap/auth/token",
     )
 
 
@@ -124,6 +125,29 @@ def dynamodb_endpoint() -> Any:
             yield engine.endpoint
     finally:
         engine.stop()
+
+
+@pytest.fixture
+def reviews_table(dynamodb_endpoint: str, defaults: Template, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh table created from the synthesized template's definition, with the runtime pointed at it."""
+    import uuid
+
+    import boto3
+
+    from tap_reviews.function_code.reviews_runtime import auth, clients, contract
+
+    name = f"reviews-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb")
+    client.create_table(TableName=name, **table_definition_from_template(defaults))
+    monkeypatch.setenv(contract.ENV_TABLE_NAME, name)
+    monkeypatch.setenv(contract.ENV_ALLOWED_ORIGINS, "*")
+    monkeypatch.setenv(contract.ENV_ENVIRONMENT_SUFFIX, "test")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ReviewProcessor-test")
+    monkeypatch.delenv(contract.ENV_WRITE_TOKEN_PARAMETER, raising=False)
+    monkeypatch.setattr(clients, "_clients", {})
+    monkeypatch.setattr(auth, "_cached_token", None)
+    yield boto3.resource("dynamodb").Table(name)
+    client.delete_table(TableName=name)
 
 
 def table_definition_from_template(template: Template) -> dict[str, Any]:

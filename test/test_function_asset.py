@@ -9,9 +9,20 @@ from pathlib import Path
 import pytest
 
 EXPECTED_FILES = {
-    "reviews_runtime/__init__.py",
-    "reviews_runtime/contract.py",
-    "reviews_runtime/handler.py",
+    f"reviews_runtime/{module}.py"
+    for module in (
+        "__init__",
+        "auth",
+        "clients",
+        "contract",
+        "handler",
+        "paging",
+        "responses",
+        "schema",
+        "store",
+        "telemetry",
+        "validation",
+    )
 }
 
 
@@ -72,7 +83,7 @@ def event(method, path="/reviews", body=None, query=None):
 ANSWERS_WITHOUT_STORAGE = [
     (event("POST", body=None), 400, "empty_body"),
     (event("POST", body="{not json"), 400, "malformed_json"),
-    (event("POST", body="[1, 2]"), 400, "invalid_body"),
+    (event("POST", body="[1, 2]"), 400, "validation_failed"),
     (event("POST", body=json.dumps({"product_id": "p1", "reviewer_id": "r1", "rating": "abc"})), 400, "validation_failed"),
     (event("GET", query=None), 400, "invalid_query"),
     (event("GET", query={"product_id": "p1\n"}), 400, "invalid_query"),
@@ -94,7 +105,8 @@ os.environ.update({"TABLE_NAME": "ProductReviews-test", "ALLOWED_ORIGINS": "*"})
 module_name, _, function_name = "reviews_runtime.handler.handler".rpartition(".")
 handler = getattr(__import__(module_name, fromlist=[function_name]), function_name)
 events = json.load(sys.stdin)
-print(json.dumps([handler(e, None) for e in events]))
+responses = [handler(e, None) for e in events]
+print(json.dumps(responses))  # after the handler's own log lines
 """
 
 
@@ -107,7 +119,9 @@ def test_handler_from_the_asset_answers_bad_requests_without_the_cdk_installed(a
         text=True,
         check=True,
     )
-    responses = json.loads(result.stdout)
+    *log_lines, last_line = result.stdout.splitlines()
+    responses = json.loads(last_line)
+    assert [json.loads(line)["status"] for line in log_lines] == [status for _, status, _ in ANSWERS_WITHOUT_STORAGE]
     for response, (_, status, code) in zip(responses, ANSWERS_WITHOUT_STORAGE):
         assert response["statusCode"] == status
         assert response["headers"]["Content-Type"] == "application/json"

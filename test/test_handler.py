@@ -1,99 +1,165 @@
 """The handler against the real DynamoDB engine (DynamoDB Local), with events as API Gateway sends them."""
 
+import base64
 import json
-import uuid
+import threading
 
-import boto3
 import pytest
 
-from tap_reviews.function_code.reviews_runtime import contract, handler
-from conftest import table_definition_from_template
+from api_events import call, review
+from tap_reviews.function_code.reviews_runtime import handler, paging
 
 
-@pytest.fixture
-def table(dynamodb_endpoint, defaults, monkeypatch):
-    """A fresh table created from the synthesized template's definition, and the handler pointed at it."""
-    name = f"reviews-{uuid.uuid4().hex[:8]}"
-    client = boto3.client("dynamodb")
-    client.create_table(TableName=name, **table_definition_from_template(defaults))
-    monkeypatch.setenv(contract.ENV_TABLE_NAME, name)
-    monkeypatch.setenv(contract.ENV_ALLOWED_ORIGINS, "*")
-    monkeypatch.setattr(handler, "_table", None)
-    yield boto3.resource("dynamodb").Table(name)
-    client.delete_table(TableName=name)
+def reviews_in(table):
+    """Every review item in the table (summaries and idempotency records left out)."""
+    return [item for item in table.scan(ConsistentRead=True)["Items"] if not item["review_id"].startswith("#")]
 
 
-def event(method, body=None, query=None):
-    return {
-        "resource": "/reviews",
-        "path": "/reviews",
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {"Content-Type": ["application/json"]},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {"requestId": str(uuid.uuid4()), "stage": "prod", "resourcePath": "/reviews"},
-        "body": body if body is None or isinstance(body, str) else json.dumps(body),
-        "isBase64Encoded": False,
+def test_posted_review_reads_back_unchanged_with_a_link_to_its_listing(reviews_table):
+    created = call("POST", review(comment="Solid"))
+    assert created.status == 201
+    stored = created.body["review"]
+    assert {k: stored[k] for k in ("product_id", "reviewer_id", "rating", "comment")} == review(comment="Solid")
+    assert paging.REVIEW_ID_PATTERN.fullmatch(stored["review_id"]) and stored["created_at"].endswith("+00:00")
+    assert created.headers["Location"] == created.body["location"] == "/prod/reviews?product_id=p-1"
+    assert created.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Location" in created.headers["Access-Control-Expose-Headers"]
+    listing = call("GET", query={"product_id": "p-1"})
+    assert listing.status == 200
+    assert listing.body == {
+        "reviews": [stored],
+        "count": 1,
+        "next_token": None,
+        "summary": {"review_count": 1, "average_rating": 4.0},
+    }
+    # The Decimal DynamoDB returns goes out as the JSON integer that came in.
+    assert '"rating": 4' in json.dumps(listing.body) and isinstance(listing.body["reviews"][0]["rating"], int)
+
+
+def test_a_review_without_comment_reads_back_with_comment_null(reviews_table):
+    created = call("POST", review(comment=None))
+    assert created.status == 201 and created.body["review"]["comment"] is None
+    assert "comment" not in reviews_in(reviews_table)[0]
+    assert call("GET", query={"product_id": "p-1"}).body["reviews"] == [created.body["review"]]
+
+
+def test_reviews_come_back_newest_first_by_product_and_by_reviewer(reviews_table):
+    ids = [call("POST", review("p-2", "r-2", rating)).body["review"]["review_id"] for rating in (1, 2, 3)]
+    by_product = call("GET", query={"product_id": "p-2"}).body
+    by_reviewer = call("GET", query={"reviewer_id": "r-2"}).body
+    assert [r["review_id"] for r in by_product["reviews"]] == ids[::-1]
+    assert [r["review_id"] for r in by_reviewer["reviews"]] == ids[::-1]
+    assert "summary" not in by_reviewer
+
+
+def test_summary_covers_every_review_of_the_product_on_every_page(reviews_table):
+    for rating in (5, 4, 4):
+        call("POST", review("p-sum", "r-1", rating))
+    call("POST", review("p-other", "r-1", 1))
+    first = call("GET", query={"product_id": "p-sum", "limit": "1"}).body
+    second = call("GET", query={"product_id": "p-sum", "limit": "1", "next_token": first["next_token"]}).body
+    for page in (first, second):
+        assert page["count"] == 1
+        assert page["summary"] == {"review_count": 3, "average_rating": 4.33}
+    assert call("GET", query={"product_id": "p-none"}).body == {
+        "reviews": [],
+        "count": 0,
+        "next_token": None,
+        "summary": {"review_count": 0, "average_rating": None},
     }
 
 
-def call(method, body=None, query=None):
-    response = handler.handler(event(method, body, query), None)
-    return response["statusCode"], json.loads(response["body"])
-
-
-def all_items(table):
-    return table.scan()["Items"]
-
-
-def test_posted_review_reads_back_unchanged_with_an_integer_rating(table):
-    status, created = call("POST", {"product_id": "p-1", "reviewer_id": "r-1", "rating": 4, "comment": "Solid"})
-    assert status == 201
-    review = created["review"]
-    assert review["rating"] == 4 and review["comment"] == "Solid" and len(review["review_id"]) == 26
-    status, page = call("GET", query={"product_id": "p-1"})
-    assert status == 200
-    assert page["reviews"] == [review]
-    assert page["count"] == 1 and page["next_token"] is None
-
-
-def test_reviews_come_back_newest_first_by_product_and_by_reviewer(table):
-    ids = [
-        call("POST", {"product_id": "p-2", "reviewer_id": "r-2", "rating": r})[1]["review"]["review_id"]
-        for r in (1, 2, 3)
-    ]
-    by_product = call("GET", query={"product_id": "p-2"})[1]
-    by_reviewer = call("GET", query={"reviewer_id": "r-2"})[1]
-    assert [r["review_id"] for r in by_product["reviews"]] == ids[::-1]
-    assert [r["review_id"] for r in by_reviewer["reviews"]] == ids[::-1]
+def test_listings_hold_only_reviews_never_summaries_or_idempotency_records(reviews_table):
+    call("POST", review("p-3", "r-3"), headers={"Idempotency-Key": "key-1"})
+    call("POST", review("p-3", "r-3"))
+    items = reviews_table.scan(ConsistentRead=True)["Items"]
+    assert len(items) == 4  # two reviews, the product summary, one idempotency record
+    for query in ({"product_id": "p-3"}, {"reviewer_id": "r-3"}):
+        listed = call("GET", query=query).body["reviews"]
+        assert len(listed) == 2 and all(paging.REVIEW_ID_PATTERN.fullmatch(r["review_id"]) for r in listed)
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "code", "details"),
     [
-        None,
-        "",
-        "{not json",
-        {"product_id": "p-3", "reviewer_id": "r-3", "rating": 4.5},
-        {"product_id": "p-3", "reviewer_id": "r-3", "rating": "abc"},
-        {"product_id": "p-3", "reviewer_id": "r-3", "rating": -7},
-        {"product_id": "p-3", "reviewer_id": "r-3", "rating": True},
-        {"product_id": "p-3", "reviewer_id": "r-3", "rating": 5, "admin": True},
-        {"product_id": "", "reviewer_id": "r-3", "rating": 5},
+        (None, "empty_body", []),
+        ("", "empty_body", []),
+        ("{not json", "malformed_json", []),
+        ('{"product_id": "p", "rating": 1', "malformed_json", []),
+        ("[1, 2]", "validation_failed", ["body: must be object"]),
+        ("null", "validation_failed", ["body: must be object"]),
+        (review(rating=4.5), "validation_failed", ["rating: must be integer"]),
+        (review(rating=4.0), "validation_failed", ["rating: must be integer"]),
+        (review(rating="abc"), "validation_failed", ["rating: must be integer"]),
+        (review(rating=-7), "validation_failed", ["rating: at least 1"]),
+        (review(rating=6), "validation_failed", ["rating: at most 5"]),
+        (review(rating=True), "validation_failed", ["rating: must be integer"]),
+        (review(admin=True), "validation_failed", ["admin: unknown field"]),
+        (review(product_id=""), "validation_failed", ["product_id: at least 1 characters", "product_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
+        (review(product_id="p 1"), "validation_failed", ["product_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
+        (review(product_id="p-1\n"), "validation_failed", ["product_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
+        (review(reviewer_id="r" * 129), "validation_failed", ["reviewer_id: at most 128 characters", "reviewer_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
+        (review(comment="x" * 2001), "validation_failed", ["comment: at most 2000 characters"]),
+        (review(comment=7), "validation_failed", ["comment: must be string or null"]),
+        ({"comment": "only"}, "validation_failed", ["product_id: required", "reviewer_id: required", "rating: required"]),
     ],
 )
-def test_rejected_post_answers_400_and_stores_nothing(table, body):
-    status, error = call("POST", body)
-    assert status == 400
-    assert set(error) == {"error", "message", "details"}
-    assert all_items(table) == []
+def test_rejected_post_answers_400_listing_each_problem_and_stores_nothing(reviews_table, body, code, details):
+    answer = call("POST", body)
+    assert answer.status == 400
+    assert answer.body["error"] == code
+    assert sorted(answer.body["details"]) == sorted(details)
+    assert set(answer.body) == {"error", "message", "details"}
+    assert reviews_table.scan(ConsistentRead=True)["Items"] == []
 
 
-def test_three_thousand_reviews_of_one_kilobyte_page_back_exactly_once(table):
-    with table.batch_writer() as batch:
+def test_body_over_16_kib_is_a_413_and_stores_nothing(reviews_table):
+    answer = call("POST", json.dumps(review(comment="x" * 2000)) + " " * 16 * 1024)
+    assert answer.status == 413 and answer.body["error"] == "body_too_large"
+    assert reviews_table.scan()["Items"] == []
+
+
+def test_a_base64_encoded_body_is_decoded(reviews_table):
+    from tap_reviews.function_code.reviews_runtime import handler as runtime
+
+    from api_events import LambdaContext, event
+
+    encoded = event("POST", base64.b64encode(json.dumps(review(comment="é")).encode()).decode())
+    encoded["isBase64Encoded"] = True
+    response = runtime.handler(encoded, LambdaContext())
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"])["review"]["comment"] == "é"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        None,
+        {},
+        {"product_id": "p-1", "reviewer_id": "r-1"},
+        {"product_id": ""},
+        {"product_id": "p 1"},
+        {"product_id": "p-1", "limit": "0"},
+        {"product_id": "p-1", "limit": "101"},
+        {"product_id": "p-1", "limit": "-1"},
+        {"product_id": "p-1", "limit": "ten"},
+        {"product_id": "p-1", "limit": "\u00b2"},
+        {"product_id": "p-1", "sort": "asc"},
+    ],
+)
+def test_bad_query_is_a_400(reviews_table, query):
+    answer = call("GET", query=query)
+    assert answer.status == 400 and answer.body["error"] == "invalid_query"
+
+
+def test_unknown_path_is_404_and_unknown_method_is_405(reviews_table):
+    assert call("GET", path="/reviews/p-1").status == 404
+    answer = call("DELETE")
+    assert answer.status == 405 and answer.body["error"] == "method_not_allowed"
+
+
+def test_three_thousand_reviews_of_one_kilobyte_page_back_exactly_once(reviews_table):
+    with reviews_table.batch_writer() as batch:
         for n in range(3000):
             batch.put_item(
                 Item={
@@ -109,11 +175,11 @@ def test_three_thousand_reviews_of_one_kilobyte_page_back_exactly_once(table):
         query = {"product_id": "p-big", "limit": "100"}
         if token:
             query["next_token"] = token
-        status, page = call("GET", query=query)
-        assert status == 200
-        seen += [r["review_id"] for r in page["reviews"]]
+        answer = call("GET", query=query)
+        assert answer.status == 200
+        seen += [r["review_id"] for r in answer.body["reviews"]]
         pages += 1
-        token = page["next_token"]
+        token = answer.body["next_token"]
         if token is None:
             break
     assert len(seen) == 3000 and len(set(seen)) == 3000
@@ -121,44 +187,132 @@ def test_three_thousand_reviews_of_one_kilobyte_page_back_exactly_once(table):
     assert pages in (30, 31)  # the last full page may or may not know it is the last
 
 
-@pytest.mark.parametrize("token", ["not-base64!", "eyJhIjogMX0", "W10"])
-def test_forged_next_token_is_a_400(table, token):
-    status, error = call("GET", query={"product_id": "p-1", "next_token": token})
-    assert status == 400 and error["error"] == "invalid_next_token"
+def _token(key):
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-def test_unreachable_dynamodb_answers_503_with_retry_after_not_500(table, monkeypatch):
-    import dynamodb_engine
-
-    engine = dynamodb_engine.start()
-    engine.stop()  # a port where DynamoDB was and is no more
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint)
-    monkeypatch.setattr(handler, "_table", None)
-    for method, body, query in (
-        ("POST", {"product_id": "p-9", "reviewer_id": "r-9", "rating": 3}, None),
-        ("GET", None, {"product_id": "p-9"}),
-    ):
-        response = handler.handler(event(method, body, query), None)
-        assert response["statusCode"] == 503
-        assert response["headers"]["Retry-After"] == "1"
-        assert json.loads(response["body"])["error"] == "service_unavailable"
+REVIEW_ID = "01JBQ3ZJ5Z8Y7X6W5V4T3S2R1Q"
 
 
-def test_throttled_write_answers_503_and_stores_nothing(table, monkeypatch):
-    from botocore.exceptions import ClientError
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-base64!",
+        "eyJhIjogMX0",  # {"a": 1}
+        "W10",  # []
+        _token({"product_id": "p-other", "review_id": REVIEW_ID}),
+        _token({"product_id": "p-1", "review_id": "#SUMMARY"}),
+        _token({"product_id": "p-1", "review_id": REVIEW_ID, "extra": "x"}),
+        _token({"product_id": "p-1", "review_id": 5}),
+        _token({"reviewer_id": "p-1", "review_id": REVIEW_ID, "product_id": "p-1"}),
+    ],
+)
+def test_forged_next_token_is_a_400(reviews_table, token):
+    answer = call("GET", query={"product_id": "p-1", "next_token": token})
+    assert answer.status == 400 and answer.body["error"] == "invalid_next_token"
 
-    real_table = handler._reviews_table()
 
-    class ThrottledTable:
-        def put_item(self, **_):
-            raise ClientError(
-                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
-            )
+def test_a_token_for_one_listing_is_refused_by_another(reviews_table):
+    for rating in (1, 2):
+        call("POST", review("p-4", "r-4", rating))
+    by_reviewer = call("GET", query={"reviewer_id": "r-4", "limit": "1"}).body["next_token"]
+    by_product = call("GET", query={"product_id": "p-4", "limit": "1"}).body["next_token"]
+    assert call("GET", query={"product_id": "p-4", "next_token": by_reviewer}).status == 400
+    assert call("GET", query={"reviewer_id": "r-4", "next_token": by_product}).status == 400
+    assert call("GET", query={"reviewer_id": "r-5", "next_token": by_reviewer}).status == 400
 
-        def query(self, **kwargs):
-            return real_table.query(**kwargs)
 
-    monkeypatch.setattr(handler, "_table", ThrottledTable())
-    status, error = call("POST", {"product_id": "p-10", "reviewer_id": "r-10", "rating": 2})
-    assert status == 503 and error["error"] == "service_unavailable"
-    assert all_items(table) == []
+def test_same_idempotency_key_returns_the_same_review_and_stores_nothing_new(reviews_table):
+    first = call("POST", review("p-5"), headers={"Idempotency-Key": "order-42"})
+    again = call("POST", review("p-5"), headers={"idempotency-key": "order-42"})
+    assert first.status == again.status == 201
+    assert again.body == first.body
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert len(reviews_in(reviews_table)) == 1
+    assert call("GET", query={"product_id": "p-5"}).body["summary"]["review_count"] == 1
+
+
+def test_same_idempotency_key_with_a_different_body_is_a_409_and_stores_nothing(reviews_table):
+    call("POST", review("p-6", rating=5), headers={"Idempotency-Key": "order-43"})
+    conflict = call("POST", review("p-6", rating=1), headers={"Idempotency-Key": "order-43"})
+    assert conflict.status == 409 and conflict.body["error"] == "idempotency_key_reused"
+    assert [r["rating"] for r in reviews_in(reviews_table)] == [5]
+    assert call("GET", query={"product_id": "p-6"}).body["summary"] == {"review_count": 1, "average_rating": 5.0}
+
+
+@pytest.mark.parametrize("key", ["", "has space", "k" * 256, "ключ"])
+def test_malformed_idempotency_key_is_a_400(reviews_table, key):
+    answer = call("POST", review(), headers={"Idempotency-Key": key})
+    assert answer.status == 400 and answer.body["error"] == "invalid_idempotency_key"
+    assert reviews_table.scan()["Items"] == []
+
+
+def test_concurrent_retries_with_one_key_store_one_review(reviews_table):
+    answers = []
+
+    def post():
+        answers.append(call("POST", review("p-7"), headers={"Idempotency-Key": "burst"}))
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {a.status for a in answers} == {201}
+    assert len({a.body["review"]["review_id"] for a in answers}) == 1
+    assert len(reviews_in(reviews_table)) == 1
+
+
+def test_concurrent_posts_to_one_product_keep_its_summary_exact(reviews_table):
+    ratings = [1 + (n % 5) for n in range(30)]
+    answers = []
+
+    def post(chunk):
+        answers.extend(call("POST", review("p-hot", f"r-{rating}", rating)) for rating in chunk)
+
+    threads = [threading.Thread(target=post, args=(ratings[i::6],)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status for a in answers) == [201] * 30
+    summary = call("GET", query={"product_id": "p-hot"}).body["summary"]
+    assert summary == {"review_count": 30, "average_rating": round(sum(ratings) / 30, 2)}
+
+
+def test_each_request_logs_one_json_line_with_metrics_and_no_body(reviews_table, capsys, monkeypatch):
+    monkeypatch.setattr(handler, "_cold_start", True)
+    call("POST", review(comment="secret-comment-text"))
+    call("POST", review(rating=9))
+    call("GET", query={"product_id": "p-1"})
+    output = capsys.readouterr().out
+    assert "secret-comment-text" not in output
+    created, invalid, listed = [json.loads(line) for line in output.splitlines()]
+    assert created["route"] == "POST /reviews" and created["status"] == 201 and created["cold_start"] is True
+    assert created["request_id"] == "lambda-request-1" and created["api_request_id"]
+    assert created["latency_ms"] >= 0 and created["error"] is None
+    assert created["ReviewsCreated"] == 1 and created["ValidationFailures"] == 0
+    (directive,) = created["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "TapReviews" and directive["Dimensions"] == [["FunctionName"]]
+    assert {m["Name"] for m in directive["Metrics"]} == {"ReviewsCreated", "ValidationFailures"}
+    assert created["FunctionName"] == "ReviewProcessor-test" and created["environment"] == "test"
+    assert invalid["status"] == 400 and invalid["error"] == "validation_failed" and invalid["cold_start"] is False
+    assert invalid["ReviewsCreated"] == 0 and invalid["ValidationFailures"] == 1
+    assert listed["status"] == 200 and "_aws" not in listed
+
+
+def test_an_unexpected_error_is_a_500_with_the_request_id_and_no_trace(reviews_table, monkeypatch):
+    from tap_reviews.function_code.reviews_runtime import store
+
+    def broken(**_):
+        raise RuntimeError("internal detail that must not leak")
+
+    monkeypatch.setattr(store, "reviews_page", broken)
+    answer = call("GET", query={"product_id": "p-1"})
+    assert answer.status == 500
+    assert answer.body == {
+        "error": "internal_error",
+        "message": "Internal server error.",
+        "details": [],
+        "request_id": "lambda-request-1",
+    }

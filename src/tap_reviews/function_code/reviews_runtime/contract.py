@@ -28,3 +28,25 @@ ENV_ENVIRONMENT_SUFFIX: Final = "ENVIRONMENT_SUFFIX"
 
 #: Module path and function name of the Lambda handler, relative to the asset root.
 HANDLER: Final = "reviews_runtime.handler.handler"
+#: Environment variable holding the name of the SSM SecureString with the write token (unset: writes open).
+ENV_WRITE_TOKEN_PARAMETER: Final = "WRITE_TOKEN_PARAMETER"
+
+#: Sort key of a product's summary item (review count and rating total), kept beside its reviews.
+SUMMARY_SORT_KEY: Final = "#SUMMARY"
+#: Sort key of an idempotency record; its partition key is ``IDEMPOTENCY_KEY_PREFIX`` + a key digest.
+IDEMPOTENCY_SORT_KEY: Final = "#IDEMPOTENCY"
+IDEMPOTENCY_KEY_PREFIX: Final = "#IDEMPOTENCY#"
+#: Every sort key that is not a review id starts with ``#``; review ids start with a digit, so listing
+#: only sort keys above this floor returns reviews and nothing else.
+REVIEW_SORT_KEY_FLOOR: Final = "#~"
+#: Attribute DynamoDB's time to live reads; only idempotency records carry it.
+TIME_TO_LIVE_ATTRIBUTE: Final = "expires_at"
+
+#: CloudWatch namespace of the runtime's embedded-metric-format metrics.
+METRICS_NAMESPACE: Final = "TapReviews"
+#: Their one dimension: the function's name, unique per construct instance (even with equal suffixes).
+METRICS_DIMENSION: Final = "FunctionName"
+#: Metric: reviews stored (one per 201).
+METRIC_REVIEWS_CREATED: Final = "ReviewsCreated"
+#: Metric: POST bodies rejected as invalid (one per 400 on POST).
+METRIC_VALIDATION_FAILURES: Final = "ValidationFailures"

@@ -6,48 +6,26 @@ newest first, one page at a time (``limit``, ``next_token``). Every answer is JS
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
 import json
-import os
 import re
 import secrets
 import time
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
-from . import contract
+from . import auth, contract, paging, store, telemetry, validation
+from .responses import ApiError, error_response, json_body, request_headers, respond
+from .schema import ID_PATTERN, review_schema
 
-#: Identifiers (product_id, reviewer_id): 1-128 characters of letters, digits and ``_ . : -``.
-ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 #: ``limit``: ASCII digits only (str.isdigit also accepts "²", which int() rejects).
 LIMIT_PATTERN = re.compile(r"[0-9]{1,3}")
-#: Longest comment accepted, in characters.
-MAX_COMMENT_LENGTH = 2000
-#: Largest request body accepted, in bytes.
-MAX_BODY_BYTES = 16 * 1024
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-REVIEW_FIELDS = frozenset({"product_id", "reviewer_id", "rating", "comment"})
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-_table: Any = None
-
-
-def _reviews_table() -> Any:
-    """The boto3 Table, created on first use so a cold start pays for it only once."""
-    global _table
-    if _table is None:
-        import boto3
-        from botocore.config import Config
-
-        # Bounded retries and timeouts: the answer (a 503 at worst) must come well inside API Gateway's 29 s.
-        config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
-        _table = boto3.resource("dynamodb", config=config).Table(os.environ[contract.ENV_TABLE_NAME])
-    return _table
-
-
+QUERY_PARAMETERS = frozenset({"product_id", "reviewer_id", "limit", "next_token"})
+#: Idempotency-Key: 1-255 printable ASCII characters (a UUID is a good choice).
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[!-~]{1,255}")
 #: DynamoDB error codes that mean "try again later", not "your request is wrong".
 RETRYABLE_ERROR_CODES = frozenset(
     {
@@ -57,29 +35,15 @@ RETRYABLE_ERROR_CODES = frozenset(
         "InternalServerError",
         "ServiceUnavailable",
         "LimitExceededException",
+        "TransactionInProgressException",
     }
 )
+#: DynamoDB's per-item reasons for cancelling a transaction that also mean "try again later".
+RETRYABLE_CANCELLATION_CODES = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 RETRY_AFTER_SECONDS = 1
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-
-def _is_unavailable(error: Exception) -> bool:
-    """True when DynamoDB throttled or could not be reached, after botocore's own retries."""
-    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
-
-    if isinstance(error, ClientError):
-        return error.response.get("Error", {}).get("Code") in RETRYABLE_ERROR_CODES
-    return isinstance(error, (ConnectionError, HTTPClientError))
-
-
-class ApiError(Exception):
-    """A client error answered with its status and a JSON error body."""
-
-    def __init__(self, status: int, code: str, message: str, details: list[str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details or []
+_cold_start = True
 
 
 def new_review_id(now_ms: int | None = None) -> str:
@@ -92,154 +56,134 @@ def new_review_id(now_ms: int | None = None) -> str:
     return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
-def _cors_headers(event: dict[str, Any]) -> dict[str, str]:
-    allowed = [o.strip() for o in os.environ.get(contract.ENV_ALLOWED_ORIGINS, "*").split(",") if o.strip()]
-    headers = {"Content-Type": "application/json"}
-    if "*" in allowed:
-        headers["Access-Control-Allow-Origin"] = "*"
-        return headers
-    request_headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    origin = request_headers.get("origin")
-    if origin in allowed:
-        headers["Access-Control-Allow-Origin"] = origin
-        headers["Vary"] = "Origin"
-    return headers
+def _is_unavailable(error: Exception) -> bool:
+    """True when DynamoDB or SSM throttled or could not be reached, after botocore's own retries."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    if isinstance(error, store.StoreBusy):
+        return True
+    if isinstance(error, ClientError):
+        response = error.response
+        if response.get("Error", {}).get("Code") in RETRYABLE_ERROR_CODES:
+            return True
+        reasons = {reason.get("Code") for reason in response.get("CancellationReasons", [])}
+        return bool(reasons & RETRYABLE_CANCELLATION_CODES)
+    return isinstance(error, (ConnectionError, HTTPClientError))
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def _response(event: dict[str, Any], status: int, body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": _cors_headers(event),
-        "body": json.dumps(body, default=_json_default),
-    }
-
-
-def validate_review(payload: Any) -> dict[str, Any]:
-    """Return the review fields of a POST body, or raise ApiError(400) listing every problem."""
-    if not isinstance(payload, dict):
-        raise ApiError(400, "invalid_body", "The request body must be a JSON object.")
-    problems = [f"unknown field: {name}" for name in sorted(set(payload) - REVIEW_FIELDS)]
-    for name in ("product_id", "reviewer_id"):
-        value = payload.get(name)
-        if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-            problems.append(f"{name}: required, 1-128 characters of letters, digits and _ . : -")
-    rating = payload.get("rating")
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        problems.append("rating: required, an integer from 1 to 5")
-    comment = payload.get("comment")
-    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT_LENGTH):
-        problems.append(f"comment: optional, a string of at most {MAX_COMMENT_LENGTH} characters")
+def _review_from(payload: Any, principal: str | None) -> dict[str, Any]:
+    """The review fields of a POST body, or ApiError 400 listing every problem (403 for another reviewer)."""
+    problems = validation.problems(review_schema(reviewer_from_principal=principal is not None), payload)
     if problems:
         raise ApiError(400, "validation_failed", "The review is not valid.", problems)
-    return {name: payload[name] for name in REVIEW_FIELDS if payload.get(name) is not None}
+    review = {name: value for name, value in payload.items() if value is not None}
+    if principal is not None:
+        if review.setdefault("reviewer_id", principal) != principal:
+            raise ApiError(403, "forbidden", "reviewer_id must be the authenticated caller (or left out).")
+        if not validation.compiled_pattern(ID_PATTERN).search(principal):
+            raise ApiError(403, "forbidden", "The authenticated caller's id cannot be used as a reviewer_id.")
+    return review
 
 
-def _parse_body(event: dict[str, Any]) -> Any:
-    raw = event.get("body")
-    if raw is None or raw == "":
-        raise ApiError(400, "empty_body", "The request body is empty; send a JSON object.")
-    if event.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(raw).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as error:
-            raise ApiError(400, "malformed_body", "The request body is not valid base64 UTF-8.") from error
-    if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"The request body exceeds {MAX_BODY_BYTES} bytes.")
-    try:
-        return json.loads(raw)
-    except ValueError as error:
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from error
+def _idempotency_claim(headers: dict[str, str], review: dict[str, Any], principal: str | None) -> store.IdempotencyClaim | None:
+    key = headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-255 printable ASCII characters.")
+    # Keys are per caller when there is one; hashing keeps client-chosen text out of the table's keys.
+    digest = hashlib.sha256(f"{principal or ''}\n{key}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(json.dumps(review, sort_keys=True).encode()).hexdigest()
+    return store.IdempotencyClaim(partition_key=contract.IDEMPOTENCY_KEY_PREFIX + digest, fingerprint=fingerprint)
+
+
+#: The fields of a review as the API shows it, in order; an absent comment shows as null.
+REVIEW_FIELDS = ("review_id", "product_id", "reviewer_id", "rating", "comment", "created_at")
+
+
+def _public(review: dict[str, Any]) -> dict[str, Any]:
+    return {name: review.get(name) for name in REVIEW_FIELDS}
+
+
+def _created(event: dict[str, Any], review: dict[str, Any], replayed: bool) -> dict[str, Any]:
+    listing_path = (event.get("requestContext") or {}).get("path") or f"/{contract.RESOURCE_PATH}"
+    location = f"{listing_path}?product_id={quote(review['product_id'], safe='')}"
+    body = {"review": _public(review), "location": location}
+    headers = {"Location": location}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return respond(event, 201, body, headers)
 
 
 def create_review(event: dict[str, Any]) -> dict[str, Any]:
-    """Store the review in the body and answer 201 with it."""
-    review = validate_review(_parse_body(event))
+    """Store the review in the body and answer 201 with it (or with the earlier one, on a retry)."""
+    headers = request_headers(event)
+    parameter_name = auth.write_token_parameter()
+    if parameter_name:
+        auth.require_write_token(headers, parameter_name)
+    principal = auth.principal(event)
+    review = _review_from(json_body(event), principal)
+    claim = _idempotency_claim(headers, review, principal)
     review[contract.SORT_KEY] = new_review_id()
     review["created_at"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-    _reviews_table().put_item(
-        Item=review,
-        ConditionExpression="attribute_not_exists(#sk)",
-        ExpressionAttributeNames={"#sk": contract.SORT_KEY},
-    )
-    review.setdefault("comment", None)
-    location = f"/{contract.RESOURCE_PATH}?product_id={review['product_id']}"
-    return _response(event, 201, {"review": review, "location": location})
-
-
-def _decode_token(token: str, key_names: tuple[str, ...]) -> dict[str, str]:
     try:
-        padded = token + "=" * (-len(token) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeEncodeError) as error:
-        raise ApiError(400, "invalid_next_token", "next_token is not a token this API issued.") from error
-    if (
-        not isinstance(key, dict)
-        or set(key) != set(key_names)
-        or not all(isinstance(v, str) and v for v in key.values())
-    ):
-        raise ApiError(400, "invalid_next_token", "next_token is not a token this API issued.")
-    return key
+        store.put_review(review, claim)
+    except store.IdempotencyKeyTaken as taken:
+        if claim is None or taken.record["fingerprint"] != claim.fingerprint:
+            raise ApiError(
+                409, "idempotency_key_reused", "This Idempotency-Key was used for a different review."
+            ) from taken
+        return _created(event, taken.record["review"], replayed=True)
+    return _created(event, review, replayed=False)
 
 
-def _encode_token(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    raw = json.dumps({k: str(v) for k, v in last_key.items()}, sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+def _listing_request(query: dict[str, str]) -> tuple[str, str, int]:
+    unknown = sorted(set(query) - QUERY_PARAMETERS)
+    if unknown:
+        raise ApiError(400, "invalid_query", "Unknown query parameters.", [f"{name}: unknown parameter" for name in unknown])
+    given = [name for name in ("product_id", "reviewer_id") if name in query]
+    if len(given) != 1:
+        raise ApiError(400, "invalid_query", "Give exactly one of product_id or reviewer_id.")
+    (partition_name,) = given
+    problems = validation.problems(review_schema()["properties"][partition_name], query[partition_name], partition_name)
+    if problems:
+        raise ApiError(400, "invalid_query", f"{partition_name} is not valid.", problems)
+    limit_text = query.get("limit", str(DEFAULT_PAGE_SIZE))
+    if not LIMIT_PATTERN.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
+        raise ApiError(400, "invalid_query", f"limit must be an integer from 1 to {MAX_PAGE_SIZE}.")
+    return partition_name, query[partition_name], int(limit_text)
 
 
 def list_reviews(event: dict[str, Any]) -> dict[str, Any]:
     """Answer one page of a product's or a reviewer's reviews, newest first."""
     query = event.get("queryStringParameters") or {}
-    unknown = sorted(set(query) - {"product_id", "reviewer_id", "limit", "next_token"})
-    if unknown:
-        raise ApiError(400, "invalid_query", "Unknown query parameters.", [f"unknown parameter: {u}" for u in unknown])
-    by_product, by_reviewer = query.get("product_id"), query.get("reviewer_id")
-    if (by_product is None) == (by_reviewer is None):
-        raise ApiError(400, "invalid_query", "Give exactly one of product_id or reviewer_id.")
-    value = by_product if by_product is not None else by_reviewer
-    if not ID_PATTERN.fullmatch(value or ""):
-        raise ApiError(400, "invalid_query", "The id is not valid.", ["1-128 characters of letters, digits and _ . : -"])
-    limit_text = query.get("limit", str(DEFAULT_PAGE_SIZE))
-    if not LIMIT_PATTERN.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
-        raise ApiError(400, "invalid_query", f"limit must be an integer from 1 to {MAX_PAGE_SIZE}.")
-
-    request: dict[str, Any] = {"Limit": int(limit_text), "ScanIndexForward": False}
-    if by_product is not None:
-        key_names: tuple[str, ...] = (contract.PARTITION_KEY, contract.SORT_KEY)
-    else:
-        key_names = (contract.REVIEWER_INDEX_KEY, contract.SORT_KEY, contract.PARTITION_KEY)
-        request["IndexName"] = contract.REVIEWER_INDEX_NAME
-    request["KeyConditionExpression"] = "#pk = :value"
-    request["ExpressionAttributeNames"] = {"#pk": key_names[0]}
-    request["ExpressionAttributeValues"] = {":value": value}
-    if query.get("next_token"):
-        start = _decode_token(query["next_token"], key_names)
-        if start[key_names[0]] != value:
-            raise ApiError(400, "invalid_next_token", "next_token belongs to another query.")
-        request["ExclusiveStartKey"] = start
-
-    page = _reviews_table().query(**request)
-    reviews = page.get("Items", [])
-    return _response(
-        event,
-        200,
-        {"reviews": reviews, "count": len(reviews), "next_token": _encode_token(page.get("LastEvaluatedKey"))},
+    partition_name, value, limit = _listing_request(query)
+    by_product = partition_name == contract.PARTITION_KEY
+    key_names = paging.key_names_for(by_product)
+    start_key = paging.decode(query["next_token"], key_names, value) if query.get("next_token") else None
+    reviews, last_key = store.reviews_page(
+        partition_name=partition_name,
+        partition_value=value,
+        index_name=None if by_product else contract.REVIEWER_INDEX_NAME,
+        limit=limit,
+        start_key=start_key,
     )
+    body: dict[str, Any] = {
+        "reviews": [_public(review) for review in reviews],
+        "count": len(reviews),
+        "next_token": paging.encode(last_key),
+    }
+    if by_product:
+        body["summary"] = store.product_summary(value)
+    return respond(event, 200, body)
 
 
 REVIEWS_PATH = f"/{contract.RESOURCE_PATH}"
 ROUTES = {(REVIEWS_PATH, "POST"): create_review, (REVIEWS_PATH, "GET"): list_reviews}
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda entry point: route the API Gateway event and turn every failure into a JSON answer."""
+def _dispatch(event: dict[str, Any], context: Any) -> tuple[dict[str, Any], str | None]:
+    """The response to the event, and its error code (None for a success)."""
     path = event.get("resource") or event.get("path") or ""
     method = event.get("httpMethod") or ""
     route = ROUTES.get((path, method))
@@ -248,25 +192,50 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             if any(known_path == path for known_path, _ in ROUTES):
                 raise ApiError(405, "method_not_allowed", f"{method} is not allowed on {path}.")
             raise ApiError(404, "not_found", f"No route for {path}.")
-        return route(event)
+        return route(event), None
     except ApiError as error:
-        return _error_response(event, error.status, error.code, error.message, error.details)
+        return error_response(event, error.status, error.code, error.message, error.details, error.headers), error.code
     except Exception as error:  # noqa: BLE001 - the client gets a request id, the log gets the trace
         import logging
 
         if _is_unavailable(error):
-            logging.getLogger(__name__).warning("dynamodb unavailable: %s", type(error).__name__)
-            response = _error_response(
-                event, 503, "service_unavailable", "The review store is busy or unreachable; retry shortly."
+            logging.getLogger(__name__).warning("store unavailable: %s", type(error).__name__)
+            response = error_response(
+                event,
+                503,
+                "service_unavailable",
+                "The review store is busy or unreachable; retry shortly.",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-            response["headers"]["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
+            return response, "service_unavailable"
         logging.getLogger(__name__).exception("unhandled error")
         request_id = getattr(context, "aws_request_id", None)
-        return _error_response(event, 500, "internal_error", "Internal server error.", request_id=request_id)
+        return error_response(event, 500, "internal_error", "Internal server error.", request_id=request_id), "internal_error"
 
 
-def _error_response(
-    event: dict[str, Any], status: int, code: str, message: str, details: list[str] | None = None, **extra: Any
-) -> dict[str, Any]:
-    return _response(event, status, {"error": code, "message": message, "details": details or [], **extra})
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point: route the API Gateway event, answer in JSON, log one line with metrics."""
+    global _cold_start
+    cold_start, _cold_start = _cold_start, False
+    started = time.perf_counter()
+    response, error_code = _dispatch(event, context)
+    status = response["statusCode"]
+    method = event.get("httpMethod") or ""
+    metrics: dict[str, int] = {}
+    if method == "POST":
+        metrics = {
+            contract.METRIC_REVIEWS_CREATED: int(status == 201 and "Idempotent-Replayed" not in response["headers"]),
+            # Any body the function turned away: invalid fields, malformed or empty JSON, too large.
+            contract.METRIC_VALIDATION_FAILURES: int(status in (400, 413)),
+        }
+    telemetry.log_request(
+        request_id=getattr(context, "aws_request_id", None),
+        api_request_id=(event.get("requestContext") or {}).get("requestId"),
+        route=f"{method} {event.get('resource') or event.get('path') or ''}",
+        status=status,
+        error=error_code,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        cold_start=cold_start,
+        metrics=metrics,
+    )
+    return response

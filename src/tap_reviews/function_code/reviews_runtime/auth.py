@@ -1,0 +1,75 @@
+"""Who may write: the bearer token kept in SSM, and the principal an API Gateway authorizer vouches for."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from typing import Any
+
+from . import clients, contract
+from .responses import ApiError
+
+#: How long a fetched token is trusted before SSM is asked again (rotation takes effect within this).
+TOKEN_CACHE_SECONDS = 300
+#: A wrong token re-reads SSM at most this often, so a just-rotated token works at once but a flood of
+#: bad tokens cannot turn into a flood of SSM calls.
+TOKEN_REFRESH_ON_MISMATCH_SECONDS = 30
+
+_cached_token: str | None = None
+_fetched_at = 0.0
+
+
+def write_token_parameter() -> str | None:
+    """Name of the SSM SecureString holding the write token, or None when writes are open."""
+    return os.environ.get(contract.ENV_WRITE_TOKEN_PARAMETER) or None
+
+
+def _fetch_token(parameter_name: str) -> str:
+    global _cached_token, _fetched_at
+    response = clients.client("ssm").get_parameter(Name=parameter_name, WithDecryption=True)
+    _cached_token = response["Parameter"]["Value"]
+    _fetched_at = time.monotonic()
+    return _cached_token
+
+
+def _token(parameter_name: str, *, max_age: float) -> str:
+    if _cached_token is None or time.monotonic() - _fetched_at >= max_age:
+        return _fetch_token(parameter_name)
+    return _cached_token
+
+
+def require_write_token(headers: dict[str, str], parameter_name: str) -> None:
+    """Pass when ``Authorization: Bearer <token>`` holds the SSM token; ApiError 401 otherwise.
+
+    The comparison takes the same time however much of the token matches. Neither token is logged.
+    """
+    scheme, _, given = headers.get("authorization", "").strip().partition(" ")
+    presented = given.strip().encode("utf-8")
+    if scheme.lower() == "bearer" and presented:
+        if hmac.compare_digest(presented, _token(parameter_name, max_age=TOKEN_CACHE_SECONDS).encode("utf-8")):
+            return
+        fresh = _token(parameter_name, max_age=TOKEN_REFRESH_ON_MISMATCH_SECONDS)
+        if hmac.compare_digest(presented, fresh.encode("utf-8")):
+            return
+    raise ApiError(
+        401,
+        "unauthorized",
+        "POST /reviews needs 'Authorization: Bearer <token>' with the API's write token.",
+        headers={"WWW-Authenticate": 'Bearer realm="reviews"'},
+    )
+
+
+def principal(event: dict[str, Any]) -> str | None:
+    """The caller an API Gateway authorizer vouched for, or None when the request is anonymous.
+
+    A Lambda authorizer's ``principalId``, a Cognito user pool's ``sub`` claim, or the IAM caller.
+    """
+    context = event.get("requestContext") or {}
+    authorizer = context.get("authorizer") or {}
+    claims = authorizer.get("claims") or {}
+    identity = context.get("identity") or {}
+    for candidate in (authorizer.get("principalId"), claims.get("sub"), identity.get("caller")):
+        if isinstance(candidate, str) and candidate:
+            return candidate
+    return None

@@ -1,0 +1,61 @@
+"""``next_token``: the opaque cursor that pages through a listing.
+
+A token is the DynamoDB key of the last review on a page, base64url JSON. It carries nothing the caller
+could not read anyway (the keys of reviews it was just shown), so it is not encrypted; it is checked
+instead: it must decode to exactly the key of a review in the same listing, or the request is a 400.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+
+from . import contract
+from .responses import ApiError
+from .schema import ID_PATTERN
+from .validation import compiled_pattern
+
+#: A review id: 26 characters of Crockford base32 (see ``new_review_id``).
+REVIEW_ID_PATTERN = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
+PRODUCT_KEY = (contract.PARTITION_KEY, contract.SORT_KEY)
+REVIEWER_KEY = (contract.REVIEWER_INDEX_KEY, contract.SORT_KEY, contract.PARTITION_KEY)
+
+
+def _invalid(reason: str) -> ApiError:
+    return ApiError(400, "invalid_next_token", "next_token is not a token this API issued for this query.", [reason])
+
+
+def encode(last_key: dict[str, str] | None) -> str | None:
+    """The token for the page after the one that ended at ``last_key`` (None: that was the last page)."""
+    if not last_key:
+        return None
+    raw = json.dumps(last_key, sort_keys=True, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode(token: str, key_names: tuple[str, ...], partition_value: str) -> dict[str, str]:
+    """The start key a token stands for, for a listing of ``partition_value``; ApiError 400 otherwise."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeEncodeError, RecursionError) as error:
+        raise _invalid("not base64url JSON") from error
+    if not isinstance(key, dict) or set(key) != set(key_names):
+        raise _invalid("not a key of this listing")
+    if not all(isinstance(value, str) for value in key.values()):
+        raise _invalid("not a key of this listing")
+    if key[key_names[0]] != partition_value:
+        raise _invalid("belongs to another product or reviewer")
+    if not REVIEW_ID_PATTERN.fullmatch(key[contract.SORT_KEY]):
+        raise _invalid("does not point at a review")
+    if not all(compiled_pattern(ID_PATTERN).match(key[name]) for name in key_names if name != contract.SORT_KEY):
+        raise _invalid("not a key of this listing")
+    return key
+
+
+def key_names_for(by_product: bool) -> tuple[str, ...]:
+    """The key attributes a page ends on: the table's key, or the reviewer index's key plus the table's."""
+    return PRODUCT_KEY if by_product else REVIEWER_KEY
+
