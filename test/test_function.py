@@ -61,7 +61,7 @@ def test_function_has_a_dedicated_log_group_kept_one_week(defaults):
     )
 
 
-def test_function_may_only_put_and_query_the_table_and_its_index(defaults):
+def test_function_may_only_use_the_table_actions_the_runtime_needs_on_the_table_and_its_index(defaults):
     table_id, _ = only(defaults, "AWS::DynamoDB::Table")
     policies = defaults.find_resources("AWS::IAM::Policy")
     dynamodb_statements = [
@@ -72,7 +72,13 @@ def test_function_may_only_put_and_query_the_table_and_its_index(defaults):
     ]
     assert len(dynamodb_statements) == 1
     statement = dynamodb_statements[0]
-    assert sorted(_as_list(statement["Action"])) == ["dynamodb:PutItem", "dynamodb:Query"]
+    # TransactWriteItems is authorized per item: PutItem (review, idempotency record), UpdateItem (summary).
+    assert sorted(_as_list(statement["Action"])) == [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+    ]
     resources = statement["Resource"]
     assert {"Fn::GetAtt": [table_id, "Arn"]} in resources
     index_arn = {"Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, "/index/*"]]}
@@ -82,6 +88,56 @@ def test_function_may_only_put_and_query_the_table_and_its_index(defaults):
 
 def _as_list(value):
     return value if isinstance(value, list) else [value]
+
+
+def _statements(template):
+    return [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_without_a_write_token_the_function_gets_no_ssm_or_kms_access(defaults):
+    actions = {action for statement in _statements(defaults) for action in _as_list(statement["Action"])}
+    assert not [action for action in actions if action.startswith(("ssm:", "kms:"))]
+    defaults.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": Match.object_like({"WRITE_TOKEN_PARAMETER": Match.absent()})}},
+    )
+
+
+PARAMETER_ARN = {
+    "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ssm:us-east-2:123456789012:parameter/tap/auth/token"]]
+}
+
+
+def test_write_token_parameter_is_readable_with_get_parameter_only_and_decryptable_only_through_ssm(customized):
+    customized.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": Match.object_like({"WRITE_TOKEN_PARAMETER": "/tap/auth/token"})}},
+    )
+    ssm_and_kms = [
+        statement
+        for statement in _statements(customized)
+        if any(action.startswith(("ssm:", "kms:")) for action in _as_list(statement["Action"]))
+    ]
+    assert ssm_and_kms == [
+        {"Action": "ssm:GetParameter", "Effect": "Allow", "Resource": PARAMETER_ARN},
+        {
+            "Action": "kms:Decrypt",
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": {"Fn::Join": ["", ["ssm.us-east-2.", {"Ref": "AWS::URLSuffix"}]]},
+                    "kms:EncryptionContext:PARAMETER_ARN": PARAMETER_ARN,
+                }
+            },
+            "Effect": "Allow",
+            "Resource": {
+                "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-east-2:123456789012:key/*"]]
+            },
+        },
+    ]
 
 
 def test_custom_sizing_concurrency_insights_and_retention(customized):

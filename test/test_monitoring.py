@@ -31,11 +31,17 @@ def test_dashboard_answers_an_operators_questions_for_each_service(defaults):
         "DynamoDB consumed capacity",
         "DynamoDB throttled events",
         "Alarms",
+        "Reviews created / rejected bodies",
     }
     for metric in ("Count", "Latency", "4XXError", "5XXError", "Invocations", "Duration", "Errors",
                    "Throttles", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits",
                    "ReadThrottleEvents", "WriteThrottleEvents"):
         assert f'"{metric}"' in body, metric
+    # The runtime's own metrics (embedded metric format), keyed by the function's name.
+    function_id = next(iter(defaults.find_resources("AWS::Lambda::Function")))
+    assert body.count('"TapReviews","ReviewsCreated","FunctionName","<ref>"') == 1
+    assert body.count('"TapReviews","ValidationFailures","FunctionName","<ref>"') == 1
+    assert function_id in json.dumps(defaults.find_resources("AWS::CloudWatch::Dashboard"))
     # The reviewer index scales and throttles on its own, so it has its own series.
     assert body.count('"GlobalSecondaryIndexName","ReviewerIdIndex"') == 4
 

@@ -55,19 +55,59 @@ def test_cors_preflight_allows_any_origin_by_default(defaults):
     assert headers["method.response.header.Access-Control-Allow-Origin"] == "'*'"
     assert headers["method.response.header.Access-Control-Allow-Methods"] == "'GET,POST,OPTIONS'"
     assert headers["method.response.header.Access-Control-Allow-Headers"] == (
-        "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent'"
+        "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,Idempotency-Key'"
     )
 
 
+def gateway_responses(template):
+    responses = template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+    return {response["Properties"]["ResponseType"]: response["Properties"] for response in responses}
+
+
 def test_gateway_made_errors_carry_cors_headers_when_any_origin_is_allowed(defaults, customized):
-    responses = defaults.find_resources("AWS::ApiGateway::GatewayResponse")
-    assert sorted(r["Properties"]["ResponseType"] for r in responses.values()) == ["DEFAULT_4XX", "DEFAULT_5XX"]
+    responses = gateway_responses(defaults)
+    assert sorted(responses) == ["BAD_REQUEST_BODY", "DEFAULT_4XX", "DEFAULT_5XX"]
     for response in responses.values():
-        assert response["Properties"]["ResponseParameters"] == {
-            "gatewayresponse.header.Access-Control-Allow-Origin": "'*'"
-        }
+        assert response["ResponseParameters"] == {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}
     # A list of origins cannot be answered by a static header, so none is added.
-    customized.resource_count_is("AWS::ApiGateway::GatewayResponse", 0)
+    (only_response,) = gateway_responses(customized).values()
+    assert "ResponseParameters" not in only_response
+
+
+def test_post_bodies_are_validated_at_the_edge_with_the_runtimes_own_schema(defaults):
+    from tap_reviews.function_code.reviews_runtime.schema import review_schema
+
+    (model,) = defaults.find_resources("AWS::ApiGateway::Model").values()
+    assert model["Properties"]["ContentType"] == "application/json"
+    assert model["Properties"]["Schema"] == review_schema()
+    (validator_id, validator), = defaults.find_resources("AWS::ApiGateway::RequestValidator").items()
+    assert validator["Properties"]["ValidateRequestBody"] is True
+    post = methods_by_verb(defaults)["POST"]
+    assert post["RequestValidatorId"] == {"Ref": validator_id}
+    assert list(post["RequestModels"]) == ["application/json"]
+    assert "RequestValidatorId" not in methods_by_verb(defaults)["GET"]
+
+
+def test_a_body_rejected_at_the_edge_gets_the_runtimes_error_shape(defaults):
+    response = gateway_responses(defaults)["BAD_REQUEST_BODY"]
+    assert response["StatusCode"] == "400"
+    template = response["ResponseTemplates"]["application/json"]
+    # messageString and validationErrorString arrive quoted, so the template is JSON once substituted.
+    substituted = template.replace("$context.error.messageString", '"Invalid request body"').replace(
+        "$context.error.validationErrorString", '"[object has missing required properties ([\\"rating\\"])]"'
+    )
+    import json
+
+    assert set(json.loads(substituted)) == {"error", "message", "details"}
+
+
+def test_schema_keywords_without_an_api_gateway_mapping_are_refused():
+    import pytest
+
+    from tap_reviews._rest_api import json_schema
+
+    with pytest.raises(ValueError, match=r"\['oneOf'\]"):
+        json_schema({"type": "object", "oneOf": []})
 
 
 def test_execution_logging_role_is_created_unless_turned_off(defaults, customized):

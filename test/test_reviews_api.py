@@ -87,6 +87,11 @@ BAD_PROPS = [
     ({"target_utilization_percent": 10}, "target_utilization_percent must be from 20 to 90"),
     ({"alarm_threshold_percent": 101}, "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got 101."),
     ({"alarm_threshold_percent": -1}, "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got -1."),
+    ({"write_token_parameter_name": "tap auth token"}, "write_token_parameter_name 'tap auth token' is not an SSM parameter name"),
+    ({"write_token_parameter_name": "/tap//token"}, "write_token_parameter_name '/tap//token' is not an SSM parameter name"),
+    ({"write_token_parameter_name": "/aws/reserved"}, "not starting with 'aws' or 'ssm'"),
+    ({"write_token_parameter_name": "/" + "t" * 1011}, "is not an SSM parameter name: use up to 1011"),
+    ({"write_token_parameter_name": "/tap/" + cdk.Aws.STACK_NAME}, "write_token_parameter_name must be a literal SSM parameter name"),
 ]
 
 
@@ -109,5 +114,6 @@ def test_boundary_values_are_accepted(stack):
         alarm_threshold_percent=0,
         throttle=ThrottleSettings(rate_limit=0.5, burst_limit=1),
         read_capacity=CapacityBounds(min_capacity=1, max_capacity=1),
+        write_token_parameter_name="token",
     )
     assert [c.node.id for c in stack.node.children] == ["Reviews"]

@@ -101,3 +101,10 @@ def test_on_demand_billing_has_no_provisioned_capacity_and_no_scaling(synthesize
         },
     )
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 0)
+
+
+def test_only_idempotency_records_expire_through_the_tables_time_to_live(defaults):
+    defaults.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {"TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True}},
+    )

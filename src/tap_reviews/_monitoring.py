@@ -11,6 +11,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .function_code.reviews_runtime import contract
+
 PERIOD = Duration.minutes(5)
 WIDGET_WIDTH = 8
 
@@ -122,5 +124,24 @@ def build_dashboard(
             *_table_and_index_metrics(table, index_name, "WriteThrottleEvents", "write"),
         ),
         cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=WIDGET_WIDTH),
+    )
+    dashboard.add_widgets(
+        _graph(
+            "Reviews created / rejected bodies",
+            *(
+                cloudwatch.Metric(
+                    namespace=contract.METRICS_NAMESPACE,
+                    metric_name=name,
+                    dimensions_map={contract.METRICS_DIMENSION: function.function_name},
+                    period=PERIOD,
+                    statistic="Sum",
+                    label=label,
+                )
+                for name, label in (
+                    (contract.METRIC_REVIEWS_CREATED, "created"),
+                    (contract.METRIC_VALIDATION_FAILURES, "rejected"),
+                )
+            ),
+        ),
     )
     return dashboard

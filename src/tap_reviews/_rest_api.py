@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from .function_code.reviews_runtime import contract
+from .function_code.reviews_runtime.schema import review_schema
 from .settings import ThrottleSettings
 
 #: Methods the API serves on /reviews (OPTIONS is the CORS preflight).
 REVIEWS_METHODS = ("GET", "POST")
-#: Headers a browser may send cross-origin.
-CORS_ALLOW_HEADERS = apigateway.Cors.DEFAULT_HEADERS
+#: Headers a browser may send cross-origin: CDK's defaults (Content-Type, Authorization, ...) and the
+#: runtime's Idempotency-Key.
+CORS_ALLOW_HEADERS = [*apigateway.Cors.DEFAULT_HEADERS, "Idempotency-Key"]
+#: A body the request model rejects gets the runtime's error shape, not API Gateway's bare message.
+BAD_REQUEST_BODY_TEMPLATE = (
+    '{"error":"validation_failed","message":$context.error.messageString,'
+    '"details":[$context.error.validationErrorString]}'
+)
+_SCHEMA_TYPES = {
+    "object": apigateway.JsonSchemaType.OBJECT,
+    "string": apigateway.JsonSchemaType.STRING,
+    "integer": apigateway.JsonSchemaType.INTEGER,
+    "null": apigateway.JsonSchemaType.NULL,
+}
+_SCHEMA_VERSIONS = {"http://json-schema.org/draft-04/schema#": apigateway.JsonSchemaVersion.DRAFT4}
 #: Answers API Gateway gives itself (throttling 429, 403 for unknown paths, 5xx) before the function.
 GATEWAY_RESPONSE_TYPES = (apigateway.ResponseType.DEFAULT_4_XX, apigateway.ResponseType.DEFAULT_5_XX)
 
@@ -57,15 +72,55 @@ def build_rest_api(
             allow_headers=CORS_ALLOW_HEADERS,
         ),
     )
-    for method in REVIEWS_METHODS:
-        reviews.add_method(method, integration)
-    if list(cors_allow_origins) == ["*"]:
-        # Without this a browser sees a throttled (429) or failed call as a CORS error, not its status.
-        # Gateway responses cannot pick one of several origins, so a list of origins gets none.
+    reviews.add_method("GET", integration)
+    # The runtime's schema, checked at the edge too: an invalid body never reaches (or bills) the function.
+    review_model = api.add_model(
+        "ReviewModel",
+        content_type="application/json",
+        description="A review, as POST /reviews accepts it (the runtime validates with the same schema).",
+        schema=json_schema(review_schema()),
+    )
+    reviews.add_method(
+        "POST",
+        integration,
+        request_models={"application/json": review_model},
+        request_validator_options=apigateway.RequestValidatorOptions(validate_request_body=True),
+    )
+    # Without CORS headers a browser sees a throttled (429) or failed call as a CORS error, not its status.
+    # Gateway responses cannot pick one of several origins, so a list of origins gets none.
+    cors = {"Access-Control-Allow-Origin": "'*'"} if list(cors_allow_origins) == ["*"] else None
+    api.add_gateway_response(
+        "InvalidReviewBody",
+        type=apigateway.ResponseType.BAD_REQUEST_BODY,
+        status_code="400",
+        templates={"application/json": BAD_REQUEST_BODY_TEMPLATE},
+        response_headers=cors,
+    )
+    if cors:
         for response_type in GATEWAY_RESPONSE_TYPES:
-            api.add_gateway_response(
-                f"Cors{response_type.response_type}",
-                type=response_type,
-                response_headers={"Access-Control-Allow-Origin": "'*'"},
-            )
+            api.add_gateway_response(f"Cors{response_type.response_type}", type=response_type, response_headers=cors)
     return api
+
+
+def json_schema(schema: dict[str, Any]) -> apigateway.JsonSchema:
+    """The runtime's JSON Schema (a dict) as an API Gateway model schema; unknown keywords are an error."""
+    converters: dict[str, tuple[str, Any]] = {
+        "$schema": ("schema", _SCHEMA_VERSIONS.__getitem__),
+        "title": ("title", str),
+        "description": ("description", str),
+        "type": ("type", lambda t: _SCHEMA_TYPES[t] if isinstance(t, str) else [_SCHEMA_TYPES[n] for n in t]),
+        "properties": ("properties", lambda props: {name: json_schema(sub) for name, sub in props.items()}),
+        "required": ("required", list),
+        "additionalProperties": ("additional_properties", bool),
+        "minLength": ("min_length", int),
+        "maxLength": ("max_length", int),
+        "pattern": ("pattern", str),
+        "minimum": ("minimum", int),
+        "maximum": ("maximum", int),
+    }
+    unknown = set(schema) - set(converters)
+    if unknown:
+        raise ValueError(f"JSON Schema keywords with no API Gateway mapping here: {sorted(unknown)}")
+    return apigateway.JsonSchema(
+        **{converters[key][0]: converters[key][1](value) for key, value in schema.items()}
+    )

@@ -41,6 +41,8 @@ def build_reviews_table(
             point_in_time_recovery_enabled=point_in_time_recovery
         ),
         removal_policy=removal_policy,
+        # Idempotency records expire; reviews and summaries never carry the attribute, so never expire.
+        time_to_live_attribute=contract.TIME_TO_LIVE_ATTRIBUTE,
         read_capacity=initial_read,
         write_capacity=initial_write,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Duration, Names, RemovalPolicy
+from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Token
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -26,6 +26,9 @@ from .settings import CapacityBounds, ThrottleSettings
 SUFFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 STAGE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 ORIGIN_PATTERN = re.compile(r"https?://[^/\s*,]+")
+#: An SSM parameter name: optional leading slash, segments of letters, digits, '_', '.', '-'.
+PARAMETER_NAME_PATTERN = re.compile(r"/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
+MAX_PARAMETER_NAME_LENGTH = 1011
 #: API Gateway's integration timeout for REST APIs; a longer-running function only burns money.
 API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
 #: A default account has 1,000 concurrent executions and keeps 100 of them unreserved.
@@ -91,6 +94,12 @@ class ProductReviewsApi(Construct):
         alarm_threshold_percent: The 4xx alarm fires when more than this percentage of requests in
             5 minutes are answered 4xx, 0-100. Default: 10.
         alarm_topic: SNS topic notified when an alarm fires and when it recovers. Default: None.
+        write_token_parameter_name: Name of an existing SSM SecureString holding the write token, such
+            as ``"/tap/auth/token"``. When set, ``POST /reviews`` needs ``Authorization: Bearer <token>``
+            (401 otherwise); the function may ``ssm:GetParameter`` that one parameter and ``kms:Decrypt``
+            only through SSM for it, reads it on first use and re-reads it every 5 minutes, so rotating
+            the token needs no deployment. Create the parameter before deploying (CloudFormation cannot
+            create SecureStrings). Reads stay public. Default: None (anyone may post).
     """
 
     def __init__(
@@ -117,6 +126,7 @@ class ProductReviewsApi(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         alarm_threshold_percent: float = 10,
         alarm_topic: sns.ITopic | None = None,
+        write_token_parameter_name: str | None = None,
     ) -> None:
         _validate_props(
             environment_suffix=environment_suffix,
@@ -131,6 +141,7 @@ class ProductReviewsApi(Construct):
             write_capacity=write_capacity,
             target_utilization_percent=target_utilization_percent,
             alarm_threshold_percent=alarm_threshold_percent,
+            write_token_parameter_name=write_token_parameter_name,
         )
         super().__init__(scope, construct_id)
         if reserved_concurrency is not None and reserved_concurrency > DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY:
@@ -168,6 +179,7 @@ class ProductReviewsApi(Construct):
             lambda_insights=lambda_insights,
             log_retention=log_retention,
             removal_policy=removal_policy,
+            write_token_parameter_name=write_token_parameter_name,
         )
         self._api = build_rest_api(
             self,
@@ -271,6 +283,7 @@ def _validate_props(
     write_capacity: CapacityBounds | None,
     target_utilization_percent: float,
     alarm_threshold_percent: float,
+    write_token_parameter_name: str | None,
 ) -> None:
     """Raise ValueError for the first prop that is out of bounds, before anything is created."""
     if not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.fullmatch(environment_suffix):
@@ -327,6 +340,8 @@ def _validate_props(
             f"alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got "
             f"{alarm_threshold_percent!r}."
         )
+    if write_token_parameter_name is not None:
+        _validate_parameter_name(write_token_parameter_name)
 
 
 def _is_number(value: object) -> bool:
@@ -351,3 +366,22 @@ def _validate_origins(origins: Sequence[str]) -> None:
                 f"cors_allow_origins entry {origin!r} is not an origin: use scheme and host with no path, "
                 "such as 'https://shop.example.com'."
             )
+
+
+def _validate_parameter_name(name: str) -> None:
+    if not isinstance(name, str) or Token.is_unresolved(name):
+        raise ValueError(
+            f"write_token_parameter_name must be a literal SSM parameter name such as '/tap/auth/token', got "
+            f"{name!r}: the function's permissions name the parameter, so it must be known at synth time."
+        )
+    first_segment = name.lstrip("/").split("/")[0].lower()
+    if (
+        not PARAMETER_NAME_PATTERN.fullmatch(name)
+        or len(name) > MAX_PARAMETER_NAME_LENGTH
+        or first_segment.startswith(("aws", "ssm"))
+    ):
+        raise ValueError(
+            f"write_token_parameter_name {name!r} is not an SSM parameter name: use up to "
+            f"{MAX_PARAMETER_NAME_LENGTH} letters, digits, '_', '.', '-' in '/'-separated segments, not "
+            "starting with 'aws' or 'ssm', such as '/tap/auth/token'."
+        )
