@@ -3,8 +3,12 @@
 
 1. ``TapStack{suffix}``: seed 004's product-reviews API, in ``CDK_DEFAULT_REGION`` (default us-east-2).
 2. ``TapLambdaStack{suffix}``: seed 000's Lambda shape in us-east-1: 1000 reserved concurrency,
-   Lambda Insights, 512 MB and one-week logs, with ``tap-{suffix}`` names. (Seed 000's SSM secrets
-   become the ``write_token_parameter_name`` prop with the runtime issue; they are not here yet.)
+   Lambda Insights, 512 MB and one-week logs, with ``tap-{suffix}`` names. Seed 000's secret read from
+   SSM at run time becomes the write token: POSTs need ``Authorization: Bearer <token>`` where the token
+   is the SecureString ``/tap/{suffix}/auth/token``. Create it before the first POST::
+
+       aws ssm put-parameter --region us-east-1 --type SecureString \
+           --name /tap/dev/auth/token --value "$(openssl rand -hex 32)"
 
 Both are development stacks, so they opt into ``RemovalPolicy.DESTROY``; the library's default is RETAIN.
 The suffix comes from ``-c environmentSuffix=...`` (default ``dev``).
@@ -55,6 +59,7 @@ def build_app(app: cdk.App) -> cdk.App:
             "lambda_insights": True,
             "memory_size": 512,
             "log_retention": logs.RetentionDays.ONE_WEEK,
+            "write_token_parameter_name": f"/tap/{suffix}/auth/token",
         },
         env=cdk.Environment(account=account, region="us-east-1"),
         description="Product reviews API with seed 000's Lambda settings (tap-reviews example)",

@@ -69,7 +69,7 @@ def test_seed_004_stack_is_tagged_and_destroyable(example):
     assert {"ApiUrl", "TableName", "DashboardName"} <= set(outputs)
 
 
-def test_seed_000_stack_has_1000_concurrency_insights_and_week_long_logs(example):
+def test_seed_000_stack_has_1000_concurrency_insights_week_long_logs_and_an_ssm_write_token(example):
     _, assembly = example
     stack = assembly.get_stack_by_name("TapLambdaStackdev")
     template = Template.from_json(stack.template)
@@ -80,9 +80,12 @@ def test_seed_000_stack_has_1000_concurrency_insights_and_week_long_logs(example
             "ReservedConcurrentExecutions": 1000,
             "MemorySize": 512,
             "Layers": [Match.string_like_regexp("arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension-Arm64")],
+            "Environment": {"Variables": Match.object_like({"WRITE_TOKEN_PARAMETER": "/tap/dev/auth/token"})},
         },
     )
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 7})
+    statements = json.dumps(template.find_resources("AWS::IAM::Policy"))
+    assert '"Action": "ssm:GetParameter"' in statements and ":parameter/tap/dev/auth/token" in statements
     warnings = [str(m.entry.data) for m in stack.messages if m.level == cx_api.SynthesisMessageLevel.WARNING]
     assert len(warnings) == 1 and "reserved_concurrency=1000" in warnings[0]
 
