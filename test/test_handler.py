@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from api_events import call, review
+from api_events import LambdaContext, call, event, review
 from tap_reviews.function_code.reviews_runtime import handler, paging
 
 
@@ -70,7 +70,7 @@ def test_summary_covers_every_review_of_the_product_on_every_page(reviews_table)
 
 
 def test_listings_hold_only_reviews_never_summaries_or_idempotency_records(reviews_table):
-    call("POST", review("p-3", "r-3"), headers={"Idempotency-Key": "key-1"})
+    call("POST", review("p-3", "r-3"), headers={"Idempotency-Key": "key-000000000001"})
     call("POST", review("p-3", "r-3"))
     items = reviews_table.scan(ConsistentRead=True)["Items"]
     assert len(items) == 4  # two reviews, the product summary, one idempotency record
@@ -113,20 +113,33 @@ def test_rejected_post_answers_400_listing_each_problem_and_stores_nothing(revie
     assert reviews_table.scan(ConsistentRead=True)["Items"] == []
 
 
-def test_body_over_16_kib_is_a_413_and_stores_nothing(reviews_table):
-    answer = call("POST", json.dumps(review(comment="x" * 2000)) + " " * 16 * 1024)
+def test_body_over_32_kib_is_a_413_and_stores_nothing(reviews_table):
+    answer = call("POST", json.dumps(review(comment="x" * 2000)) + " " * 32 * 1024)
     assert answer.status == 413 and answer.body["error"] == "body_too_large"
     assert reviews_table.scan()["Items"] == []
 
 
+def test_the_largest_valid_review_fits_even_with_every_character_escaped(reviews_table):
+    largest = review("p" * 128, "r" * 128, comment="\U0001F600" * 2000)
+    body = json.dumps(largest)  # ensure_ascii: each emoji is a 12-byte surrogate-pair escape
+    assert len(body) > 24_000
+    answer = call("POST", body)
+    assert answer.status == 201 and answer.body["review"]["comment"] == largest["comment"]
+
+
+def test_lone_surrogates_are_a_400_not_a_broken_answer(reviews_table):
+    answer = call("POST", '{"product_id": "p-1", "reviewer_id": "r-1", "rating": 4, "comment": "\\ud800"}')
+    assert answer.status == 400 and answer.body["details"] == ["comment: must be valid Unicode (no unpaired surrogates)"]
+    assert reviews_table.scan()["Items"] == []
+    response = handler.handler(event("GET", query={"product_id": "p-1", "\ud800": "x"}), None)
+    assert response["statusCode"] == 400
+    response["body"].encode("ascii")  # answers are ASCII JSON, whatever the request echoed
+
+
 def test_a_base64_encoded_body_is_decoded(reviews_table):
-    from tap_reviews.function_code.reviews_runtime import handler as runtime
-
-    from api_events import LambdaContext, event
-
     encoded = event("POST", base64.b64encode(json.dumps(review(comment="é")).encode()).decode())
     encoded["isBase64Encoded"] = True
-    response = runtime.handler(encoded, LambdaContext())
+    response = handler.handler(encoded, LambdaContext())
     assert response["statusCode"] == 201
     assert json.loads(response["body"])["review"]["comment"] == "é"
 
@@ -223,8 +236,8 @@ def test_a_token_for_one_listing_is_refused_by_another(reviews_table):
 
 
 def test_same_idempotency_key_returns_the_same_review_and_stores_nothing_new(reviews_table):
-    first = call("POST", review("p-5"), headers={"Idempotency-Key": "order-42"})
-    again = call("POST", review("p-5"), headers={"idempotency-key": "order-42"})
+    first = call("POST", review("p-5"), headers={"Idempotency-Key": "order-0000000042"})
+    again = call("POST", review("p-5"), headers={"idempotency-key": "order-0000000042"})
     assert first.status == again.status == 201
     assert again.body == first.body
     assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
@@ -233,14 +246,14 @@ def test_same_idempotency_key_returns_the_same_review_and_stores_nothing_new(rev
 
 
 def test_same_idempotency_key_with_a_different_body_is_a_409_and_stores_nothing(reviews_table):
-    call("POST", review("p-6", rating=5), headers={"Idempotency-Key": "order-43"})
-    conflict = call("POST", review("p-6", rating=1), headers={"Idempotency-Key": "order-43"})
+    call("POST", review("p-6", rating=5), headers={"Idempotency-Key": "order-0000000043"})
+    conflict = call("POST", review("p-6", rating=1), headers={"Idempotency-Key": "order-0000000043"})
     assert conflict.status == 409 and conflict.body["error"] == "idempotency_key_reused"
     assert [r["rating"] for r in reviews_in(reviews_table)] == [5]
     assert call("GET", query={"product_id": "p-6"}).body["summary"] == {"review_count": 1, "average_rating": 5.0}
 
 
-@pytest.mark.parametrize("key", ["", "has space", "k" * 256, "ключ"])
+@pytest.mark.parametrize("key", ["", "order-42", "has space in it ok", "k" * 256, "ключ-0123456789abcdef"])
 def test_malformed_idempotency_key_is_a_400(reviews_table, key):
     answer = call("POST", review(), headers={"Idempotency-Key": key})
     assert answer.status == 400 and answer.body["error"] == "invalid_idempotency_key"
@@ -251,7 +264,7 @@ def test_concurrent_retries_with_one_key_store_one_review(reviews_table):
     answers = []
 
     def post():
-        answers.append(call("POST", review("p-7"), headers={"Idempotency-Key": "burst"}))
+        answers.append(call("POST", review("p-7"), headers={"Idempotency-Key": "burst-0000000001"}))
 
     threads = [threading.Thread(target=post) for _ in range(8)]
     for thread in threads:
@@ -261,6 +274,7 @@ def test_concurrent_retries_with_one_key_store_one_review(reviews_table):
     assert {a.status for a in answers} == {201}
     assert len({a.body["review"]["review_id"] for a in answers}) == 1
     assert len(reviews_in(reviews_table)) == 1
+    assert call("GET", query={"product_id": "p-7"}).body["summary"]["review_count"] == 1
 
 
 def test_concurrent_posts_to_one_product_keep_its_summary_exact(reviews_table):
@@ -285,9 +299,12 @@ def test_each_request_logs_one_json_line_with_metrics_and_no_body(reviews_table,
     call("POST", review(comment="secret-comment-text"))
     call("POST", review(rating=9))
     call("GET", query={"product_id": "p-1"})
+    call("POST", review(), headers={"Idempotency-Key": "short"})
     output = capsys.readouterr().out
     assert "secret-comment-text" not in output
-    created, invalid, listed = [json.loads(line) for line in output.splitlines()]
+    created, invalid, listed, bad_key = [json.loads(line) for line in output.splitlines()]
+    # A bad header is not a rejected body.
+    assert bad_key["status"] == 400 and bad_key["ValidationFailures"] == 0
     assert created["route"] == "POST /reviews" and created["status"] == 201 and created["cold_start"] is True
     assert created["request_id"] == "lambda-request-1" and created["api_request_id"]
     assert created["latency_ms"] >= 0 and created["error"] is None

@@ -4,6 +4,8 @@ import socket
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api_events import call, review
 from tap_reviews.function_code.reviews_runtime import auth, contract
@@ -42,7 +44,15 @@ def bearer(token):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, bearer("wrong"), bearer(""), {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}, bearer(TOKEN + "x")],
+    [
+        {},
+        bearer("wrong"),
+        bearer(""),
+        bearer("\ud800"),
+        {"Authorization": TOKEN},
+        {"Authorization": f"Basic {TOKEN}"},
+        bearer(TOKEN + "x"),
+    ],
 )
 def test_post_without_the_right_bearer_token_is_a_401_and_stores_nothing(guarded, reviews_table, headers):
     answer = call("POST", review(), headers=headers)
@@ -104,6 +114,24 @@ def test_posting_as_someone_else_than_the_principal_is_a_403_and_stores_nothing(
     assert reviews_table.scan()["Items"] == []
 
 
+@pytest.mark.parametrize(
+    "authorizer",
+    [{"principalId": "", "claims": "x"}, {"claims": ["sub"]}, {"principalId": 7}, {"principalId": "\ud800"}],
+)
+def test_odd_authorizer_contexts_are_no_500(reviews_table, authorizer):
+    answer = call("POST", review(), authorizer=authorizer)
+    assert answer.status in (201, 403)
+
+
 def test_without_a_principal_reviewer_id_stays_required(reviews_table):
     answer = call("POST", {"product_id": "p-1", "rating": 5})
     assert answer.status == 400 and answer.body["details"] == ["reviewer_id: required"]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None)
+@given(authorization=st.text(st.characters(exclude_categories=()), max_size=60))
+def test_any_authorization_header_is_a_201_only_with_the_token(guarded, authorization):
+    answer = call("POST", review(), headers={"Authorization": authorization})
+    scheme, _, given_token = authorization.strip().partition(" ")
+    expected = 201 if scheme.lower() == "bearer" and given_token.strip() == TOKEN else 401
+    assert answer.status == expected

@@ -84,6 +84,35 @@ def test_a_race_that_never_ends_is_a_503(reviews_table):
     assert len(attempts) == store.TRANSACTION_ATTEMPTS
 
 
+def test_a_write_that_committed_but_whose_reply_was_lost_is_a_201_and_is_stored_once(reviews_table, monkeypatch):
+    from botocore.exceptions import ReadTimeoutError
+
+    client = store.dynamodb()
+    real_transact = client.transact_write_items
+
+    def commit_then_time_out(**request):
+        real_transact(**request)
+        raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(client, "transact_write_items", commit_then_time_out)
+        answer = call("POST", review("p-lost"))
+    assert answer.status == 201
+    assert call("GET", query={"product_id": "p-lost"}).body["summary"]["review_count"] == 1
+    assert call("GET", query={"product_id": "p-lost"}).body["reviews"] == [answer.body["review"]]
+
+
+def test_a_write_that_timed_out_before_committing_is_a_503(reviews_table, monkeypatch):
+    from botocore.exceptions import ReadTimeoutError
+
+    def time_out(**_):
+        raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+    monkeypatch.setattr(store.dynamodb(), "transact_write_items", time_out)
+    assert_503(call("POST", review()))
+    assert reviews_table.scan(ConsistentRead=True)["Items"] == []
+
+
 def test_a_summary_the_engine_cannot_update_leaves_no_review_behind(reviews_table):
     # A summary whose count is not a number makes the engine fail the UpdateItem half of the transaction.
     reviews_table.put_item(Item={"product_id": "p-bad", "review_id": contract.SUMMARY_SORT_KEY, "review_count": "many"})

@@ -45,7 +45,7 @@ def require_write_token(headers: dict[str, str], parameter_name: str) -> None:
     The comparison takes the same time however much of the token matches. Neither token is logged.
     """
     scheme, _, given = headers.get("authorization", "").strip().partition(" ")
-    presented = given.strip().encode("utf-8")
+    presented = given.strip().encode("utf-8", "surrogatepass")
     if scheme.lower() == "bearer" and presented:
         if hmac.compare_digest(presented, _token(parameter_name, max_age=TOKEN_CACHE_SECONDS).encode("utf-8")):
             return
@@ -65,11 +65,16 @@ def principal(event: dict[str, Any]) -> str | None:
 
     A Lambda authorizer's ``principalId``, a Cognito user pool's ``sub`` claim, or the IAM caller.
     """
-    context = event.get("requestContext") or {}
-    authorizer = context.get("authorizer") or {}
-    claims = authorizer.get("claims") or {}
-    identity = context.get("identity") or {}
+    context = _mapping(event.get("requestContext"))
+    authorizer = _mapping(context.get("authorizer"))
+    claims = _mapping(authorizer.get("claims"))
+    identity = _mapping(context.get("identity"))
     for candidate in (authorizer.get("principalId"), claims.get("sub"), identity.get("caller")):
         if isinstance(candidate, str) and candidate:
             return candidate
     return None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    # Authorizer contexts are whatever the authorizer returned: trust their shape no more than a body.
+    return value if isinstance(value, dict) else {}

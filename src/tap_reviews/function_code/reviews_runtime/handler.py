@@ -15,6 +15,9 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
 from . import auth, contract, paging, store, telemetry, validation
 from .responses import ApiError, error_response, json_body, request_headers, respond
 from .schema import ID_PATTERN, review_schema
@@ -24,8 +27,9 @@ LIMIT_PATTERN = re.compile(r"[0-9]{1,3}")
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 QUERY_PARAMETERS = frozenset({"product_id", "reviewer_id", "limit", "next_token"})
-#: Idempotency-Key: 1-255 printable ASCII characters (a UUID is a good choice).
-IDEMPOTENCY_KEY_PATTERN = re.compile(r"[!-~]{1,255}")
+#: Idempotency-Key: 16-255 printable ASCII characters. Anonymous callers share one key space, so a key must
+#: be unique, not just unique to its client: 16 characters keep out "1" and "retry" (a UUID is a good choice).
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[!-~]{16,255}")
 #: DynamoDB error codes that mean "try again later", not "your request is wrong".
 RETRYABLE_ERROR_CODES = frozenset(
     {
@@ -41,6 +45,8 @@ RETRYABLE_ERROR_CODES = frozenset(
 #: DynamoDB's per-item reasons for cancelling a transaction that also mean "try again later".
 RETRYABLE_CANCELLATION_CODES = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 RETRY_AFTER_SECONDS = 1
+#: Errors that mean the function turned a request body away (counted as ValidationFailures).
+BODY_ERROR_CODES = frozenset({"empty_body", "malformed_body", "malformed_json", "validation_failed", "body_too_large"})
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 _cold_start = True
@@ -58,8 +64,6 @@ def new_review_id(now_ms: int | None = None) -> str:
 
 def _is_unavailable(error: Exception) -> bool:
     """True when DynamoDB or SSM throttled or could not be reached, after botocore's own retries."""
-    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
-
     if isinstance(error, store.StoreBusy):
         return True
     if isinstance(error, ClientError):
@@ -68,7 +72,7 @@ def _is_unavailable(error: Exception) -> bool:
             return True
         reasons = {reason.get("Code") for reason in response.get("CancellationReasons", [])}
         return bool(reasons & RETRYABLE_CANCELLATION_CODES)
-    return isinstance(error, (ConnectionError, HTTPClientError))
+    return isinstance(error, (BotocoreConnectionError, HTTPClientError))
 
 
 def _review_from(payload: Any, principal: str | None) -> dict[str, Any]:
@@ -90,7 +94,9 @@ def _idempotency_claim(headers: dict[str, str], review: dict[str, Any], principa
     if key is None:
         return None
     if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
-        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-255 printable ASCII characters.")
+        raise ApiError(
+            400, "invalid_idempotency_key", "Idempotency-Key must be 16-255 printable ASCII characters, e.g. a UUID."
+        )
     # Keys are per caller when there is one; hashing keeps client-chosen text out of the table's keys.
     digest = hashlib.sha256(f"{principal or ''}\n{key}".encode()).hexdigest()
     fingerprint = hashlib.sha256(json.dumps(review, sort_keys=True).encode()).hexdigest()
@@ -225,8 +231,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if method == "POST":
         metrics = {
             contract.METRIC_REVIEWS_CREATED: int(status == 201 and "Idempotent-Replayed" not in response["headers"]),
-            # Any body the function turned away: invalid fields, malformed or empty JSON, too large.
-            contract.METRIC_VALIDATION_FAILURES: int(status in (400, 413)),
+            # Bodies the function turned away; those API Gateway's model rejects never reach it (API 4xx).
+            contract.METRIC_VALIDATION_FAILURES: int(error_code in BODY_ERROR_CODES),
         }
     telemetry.log_request(
         request_id=getattr(context, "aws_request_id", None),

@@ -77,7 +77,8 @@ def respond(
     return {
         "statusCode": status,
         "headers": {**cors_headers(event), **(headers or {})},
-        "body": json.dumps(body, default=_json_default, ensure_ascii=False),
+        # ASCII escapes: an answer that echoes odd client input (a parameter name, say) still encodes.
+        "body": json.dumps(body, default=_json_default),
     }
 
 

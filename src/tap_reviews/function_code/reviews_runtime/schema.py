@@ -20,8 +20,9 @@ MAX_COMMENT_LENGTH: Final = 2000
 #: Lowest and highest rating.
 MIN_RATING: Final = 1
 MAX_RATING: Final = 5
-#: Largest request body accepted, in bytes (a full review is at most ~8.5 KB of UTF-8).
-MAX_BODY_BYTES: Final = 16 * 1024
+#: Largest request body accepted, in bytes. Any valid review fits, even with every character of a
+#: 2,000-character comment written as a 12-byte surrogate-pair escape (json.dumps's default): ~24.5 KB.
+MAX_BODY_BYTES: Final = 32 * 1024
 
 
 def review_schema(*, reviewer_from_principal: bool = False) -> dict[str, Any]:

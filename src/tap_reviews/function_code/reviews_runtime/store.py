@@ -19,6 +19,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
 from . import clients, contract
 
 #: How long a retried POST with the same Idempotency-Key gets the stored review back.
@@ -35,18 +38,16 @@ def _table_name() -> str:
     return os.environ[contract.ENV_TABLE_NAME]
 
 
-def _to_item(values: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeSerializer
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
 
-    serializer = TypeSerializer()
-    return {name: serializer.serialize(value) for name, value in values.items()}
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in values.items()}
 
 
 def _from_item(item: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {name: deserializer.deserialize(value) for name, value in item.items()}
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,6 @@ def put_review(review: dict[str, Any], claim: IdempotencyClaim | None) -> None:
     Raises IdempotencyKeyTaken when ``claim``'s key is already live, StoreBusy when the product's summary
     stayed contended, and botocore's errors (throttling, unreachable) as they are.
     """
-    from botocore.exceptions import ClientError
-
     table = _table_name()
     items: list[dict[str, Any]] = [
         {
@@ -139,9 +138,34 @@ def put_review(review: dict[str, Any], claim: IdempotencyClaim | None) -> None:
                     continue
                 raise IdempotencyKeyTaken(record) from error
             if "TransactionConflict" not in codes:
-                raise
+                if codes:  # cancelled: DynamoDB wrote nothing
+                    raise
+                _raise_unless_committed(review, error)
+                return
+        except BotoCoreError as error:  # timed out or cut off: the write may or may not have happened
+            _raise_unless_committed(review, error)
+            return
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
     raise StoreBusy()
+
+
+def _raise_unless_committed(review: dict[str, Any], error: Exception) -> None:
+    """Return if the review is stored after all (its reply was lost), else re-raise ``error``.
+
+    Answering "try again" to a write that committed would make the client store the review twice.
+    """
+    try:
+        found = "Item" in dynamodb().get_item(
+            TableName=_table_name(),
+            Key=_to_item({name: review[name] for name in (contract.PARTITION_KEY, contract.SORT_KEY)}),
+            ConsistentRead=True,
+            ProjectionExpression="#sk",
+            ExpressionAttributeNames={"#sk": contract.SORT_KEY},
+        )
+    except Exception:
+        raise error from None
+    if not found:
+        raise error
 
 
 def idempotency_record(partition_key: str) -> dict[str, Any] | None:

@@ -56,6 +56,15 @@ def compiled_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def _is_unicode(text: str) -> bool:
+    # JSON's \ud800 escapes decode to lone surrogates, which no store or response can encode.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def problems(schema: dict[str, Any], value: Any, path: str = "") -> list[str]:
     """Every way ``value`` breaks ``schema``, as ``"<field>: <rule>"`` strings (empty when valid)."""
     unsupported = set(schema) - SUPPORTED_KEYWORDS
@@ -79,6 +88,8 @@ def problems(schema: dict[str, Any], value: Any, path: str = "") -> list[str]:
             if name in value:
                 found += problems(subschema, value[name], name)
     if isinstance(value, str):
+        if not _is_unicode(value):
+            return [f"{where}: must be valid Unicode (no unpaired surrogates)"]
         if len(value) < schema.get("minLength", 0):
             found.append(f"{where}: at least {schema['minLength']} characters")
         if "maxLength" in schema and len(value) > schema["maxLength"]:
