@@ -31,7 +31,7 @@ def test_dashboard_answers_an_operators_questions_for_each_service(defaults):
         "DynamoDB consumed capacity",
         "DynamoDB throttled events",
         "Alarms",
-        "Reviews created / rejected bodies",
+        "Reviews created / bodies rejected by the function",
     }
     for metric in ("Count", "Latency", "4XXError", "5XXError", "Invocations", "Duration", "Errors",
                    "Throttles", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits",

@@ -90,7 +90,8 @@ BAD_PROPS = [
     ({"write_token_parameter_name": "tap auth token"}, "write_token_parameter_name 'tap auth token' is not an SSM parameter name"),
     ({"write_token_parameter_name": "/tap//token"}, "write_token_parameter_name '/tap//token' is not an SSM parameter name"),
     ({"write_token_parameter_name": "/aws/reserved"}, "not starting with 'aws' or 'ssm'"),
-    ({"write_token_parameter_name": "/" + "t" * 1011}, "is not an SSM parameter name: use up to 1011"),
+    ({"write_token_parameter_name": "/" + "t" * 940}, "is not an SSM parameter name: use up to 940"),
+    ({"write_token_parameter_name": "tap/auth/token"}, "write_token_parameter_name 'tap/auth/token' is not an SSM parameter name"),
     ({"write_token_parameter_name": "/tap/" + cdk.Aws.STACK_NAME}, "write_token_parameter_name must be a literal SSM parameter name"),
 ]
 

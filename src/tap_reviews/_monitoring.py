@@ -127,7 +127,7 @@ def build_dashboard(
     )
     dashboard.add_widgets(
         _graph(
-            "Reviews created / rejected bodies",
+            "Reviews created / bodies rejected by the function",
             *(
                 cloudwatch.Metric(
                     namespace=contract.METRICS_NAMESPACE,

@@ -19,10 +19,10 @@ REVIEWS_METHODS = ("GET", "POST")
 #: runtime's Idempotency-Key.
 CORS_ALLOW_HEADERS = [*apigateway.Cors.DEFAULT_HEADERS, "Idempotency-Key"]
 #: A body the request model rejects gets the runtime's error shape, not API Gateway's bare message.
-BAD_REQUEST_BODY_TEMPLATE = (
-    '{"error":"validation_failed","message":$context.error.messageString,'
-    '"details":[$context.error.validationErrorString]}'
-)
+#: messageString arrives quoted; validationErrorString does not, holds quotes itself, and gateway responses
+#: cannot escape, so it stays out (the function lists every problem for bodies that reach it).
+BAD_REQUEST_BODY_TEMPLATE = '{"error":"validation_failed","message":$context.error.messageString,"details":[]}'
+
 _SCHEMA_TYPES = {
     "object": apigateway.JsonSchemaType.OBJECT,
     "string": apigateway.JsonSchemaType.STRING,

@@ -26,9 +26,11 @@ from .settings import CapacityBounds, ThrottleSettings
 SUFFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 STAGE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 ORIGIN_PATTERN = re.compile(r"https?://[^/\s*,]+")
-#: An SSM parameter name: optional leading slash, segments of letters, digits, '_', '.', '-'.
-PARAMETER_NAME_PATTERN = re.compile(r"/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
-MAX_PARAMETER_NAME_LENGTH = 1011
+#: An SSM parameter name: one segment of letters, digits, '_', '.', '-', or a path of them with a leading
+#: slash (SSM wants hierarchical names fully qualified).
+PARAMETER_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+|(/[A-Za-z0-9_.-]+)+")
+#: SSM allows 1011 characters for the whole parameter ARN; this leaves room for the longest ARN prefix.
+MAX_PARAMETER_NAME_LENGTH = 940
 #: API Gateway's integration timeout for REST APIs; a longer-running function only burns money.
 API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
 #: A default account has 1,000 concurrent executions and keeps 100 of them unreserved.
@@ -382,6 +384,6 @@ def _validate_parameter_name(name: str) -> None:
     ):
         raise ValueError(
             f"write_token_parameter_name {name!r} is not an SSM parameter name: use up to "
-            f"{MAX_PARAMETER_NAME_LENGTH} letters, digits, '_', '.', '-' in '/'-separated segments, not "
-            "starting with 'aws' or 'ssm', such as '/tap/auth/token'."
+            f"{MAX_PARAMETER_NAME_LENGTH} letters, digits, '_', '.', '-', with a leading '/' before each "
+            "segment of a path, not starting with 'aws' or 'ssm', such as '/tap/auth/token'."
         )
