@@ -16,7 +16,10 @@ from typing import Any  # noqa: E402
 import aws_cdk as cdk  # noqa: E402
 from aws_cdk import cx_api  # noqa: E402
 import pytest  # noqa: E402
+from aws_cdk import aws_apigateway as apigateway  # noqa: E402
+from aws_cdk import aws_cognito as cognito  # noqa: E402
 from aws_cdk import aws_dynamodb as dynamodb  # noqa: E402
+from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_logs as logs  # noqa: E402
 from aws_cdk import aws_sns as sns  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
@@ -55,7 +58,30 @@ def customize_every_prop(stack: cdk.Stack) -> ProductReviewsApi:
         alarm_threshold_percent=25,
         alarm_topic=sns.Topic(stack, "AlarmTopic"),
         write_token_parameter_name="/tap/auth/token",
+        web_acl_arn=WEB_ACL_ARN,
+        deletion_protection=False,
+        encryption_key=kms.Key(stack, "TableKey", enable_key_rotation=True),
     )
+
+
+WEB_ACL_ARN = "arn:aws:wafv2:us-east-2:123456789012:regional/webacl/shop/0123abcd-4567-89ef-0123-456789abcdef"
+
+
+def cognito_writes(stack: cdk.Stack) -> ProductReviewsApi:
+    # A pool as a security reviewer wants it (cdk-nag COG1, COG2, COG8), since the gates read this stack too.
+    users = cognito.UserPool(
+        stack,
+        "Users",
+        password_policy=cognito.PasswordPolicy(
+            min_length=12, require_digits=True, require_lowercase=True, require_uppercase=True, require_symbols=True
+        ),
+        mfa=cognito.Mfa.REQUIRED,
+        mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+        feature_plan=cognito.FeaturePlan.PLUS,
+        standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+    )
+    authorizer = apigateway.CognitoUserPoolsAuthorizer(stack, "Authorizer", cognito_user_pools=[users])
+    return ProductReviewsApi(stack, "Reviews", authorizer=authorizer)
 
 
 def two_unnamed_instances(stack: cdk.Stack) -> ProductReviewsApi:
@@ -73,6 +99,8 @@ VARIANTS: dict[str, Callable[[cdk.Stack], Any]] = {
     "UnnamedTwice": two_unnamed_instances,
     "SeedZeroConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=1000),
     "NoReservedConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=None),
+    "CognitoWrites": cognito_writes,
+    "IamWrites": lambda stack: ProductReviewsApi(stack, "Reviews", iam_write_authorization=True),
 }
 
 

@@ -1,5 +1,7 @@
 """The REST API: /reviews methods proxied to the function, stage throttling, tracing, logging, CORS."""
 
+import json
+
 from aws_cdk.assertions import Match
 
 
@@ -82,10 +84,14 @@ def test_post_bodies_are_validated_at_the_edge_with_the_runtimes_own_schema(defa
     assert model["Properties"]["Schema"] == review_schema()
     (validator_id, validator), = defaults.find_resources("AWS::ApiGateway::RequestValidator").items()
     assert validator["Properties"]["ValidateRequestBody"] is True
-    post = methods_by_verb(defaults)["POST"]
-    assert post["RequestValidatorId"] == {"Ref": validator_id}
-    assert list(post["RequestModels"]) == ["application/json"]
-    assert "RequestValidatorId" not in methods_by_verb(defaults)["GET"]
+    assert validator["Properties"]["ValidateRequestParameters"] is True
+    methods = methods_by_verb(defaults)
+    assert methods["POST"]["RequestValidatorId"] == methods["GET"]["RequestValidatorId"] == {"Ref": validator_id}
+    assert list(methods["POST"]["RequestModels"]) == ["application/json"]
+    # The query parameters GET reads are declared (none required alone: exactly one id is).
+    assert methods["GET"]["RequestParameters"] == {
+        f"method.request.querystring.{name}": False for name in ("product_id", "reviewer_id", "limit", "next_token")
+    }
 
 
 def test_a_body_rejected_at_the_edge_gets_the_runtimes_error_shape(defaults):
@@ -141,3 +147,52 @@ def test_custom_stage_throttle_and_origins(customized):
     # ...and answers any other listed origin with itself, by a response template.
     response_template = options["IntegrationResponses"][0]["ResponseTemplates"]["application/json"]
     assert '#if($origin == "https://admin.example.com")' in response_template
+
+
+def test_stage_writes_json_access_logs_to_its_own_log_group(defaults):
+    (stage,) = defaults.find_resources("AWS::ApiGateway::Stage").values()
+    access_log = stage["Properties"]["AccessLogSetting"]
+    (log_group_id, log_group), = defaults.find_resources(
+        "AWS::Logs::LogGroup", {"Properties": {"LogGroupName": "/aws/apigateway/ProductReviewsAPI-dev/access"}}
+    ).items()
+    assert access_log["DestinationArn"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
+    fields = json.loads(access_log["Format"])
+    assert {"requestId", "httpMethod", "resourcePath", "status", "ip"} <= set(fields)
+    assert log_group["Properties"]["RetentionInDays"] == 7 and log_group["DeletionPolicy"] == "Retain"
+
+
+def test_writes_are_open_by_default_and_reads_always_public(defaults):
+    methods = methods_by_verb(defaults)
+    assert {verb: m["AuthorizationType"] for verb, m in methods.items()} == {
+        "GET": "NONE",
+        "POST": "NONE",
+        "OPTIONS": "NONE",
+    }
+
+
+def test_a_cognito_authorizer_guards_post_only_and_makes_reviewer_id_optional(synthesized):
+    template = synthesized.template("CognitoWrites")
+    methods = methods_by_verb(template)
+    (authorizer_id,) = template.find_resources("AWS::ApiGateway::Authorizer")
+    assert methods["POST"]["AuthorizationType"] == "COGNITO_USER_POOLS"
+    assert methods["POST"]["AuthorizerId"] == {"Ref": authorizer_id}
+    # Browsers' preflight and the public reads stay open.
+    assert methods["OPTIONS"]["AuthorizationType"] == methods["GET"]["AuthorizationType"] == "NONE"
+    (model,) = template.find_resources("AWS::ApiGateway::Model").values()
+    assert model["Properties"]["Schema"]["required"] == ["product_id", "rating"]
+
+
+def test_iam_write_authorization_signs_posts(synthesized):
+    methods = methods_by_verb(synthesized.template("IamWrites"))
+    assert methods["POST"]["AuthorizationType"] == "AWS_IAM"
+    assert methods["GET"]["AuthorizationType"] == "NONE"
+
+
+def test_a_web_acl_is_associated_with_the_stage_only_when_given(defaults, customized):
+    from conftest import WEB_ACL_ARN
+
+    defaults.resource_count_is("AWS::WAFv2::WebACLAssociation", 0)
+    (stage_id,) = customized.find_resources("AWS::ApiGateway::Stage")
+    (association,) = customized.find_resources("AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"]["WebACLArn"] == WEB_ACL_ARN
+    assert {"Ref": stage_id} in association["Properties"]["ResourceArn"]["Fn::Join"][1]

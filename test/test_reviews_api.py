@@ -92,6 +92,8 @@ BAD_PROPS = [
     ({"write_token_parameter_name": "/aws/reserved"}, "not starting with 'aws' or 'ssm'"),
     ({"write_token_parameter_name": "/" + "t" * 940}, "is not an SSM parameter name: use up to 940"),
     ({"write_token_parameter_name": "tap/auth/token"}, "write_token_parameter_name 'tap/auth/token' is not an SSM parameter name"),
+    ({"web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/0123abcd"}, "is not a regional WAFv2 web ACL ARN"),
+    ({"removal_policy": cdk.RemovalPolicy.DESTROY}, "removal_policy=RemovalPolicy.DESTROY with deletion_protection=True cannot delete the table"),
     ({"write_token_parameter_name": "/tap/" + cdk.Aws.STACK_NAME}, "write_token_parameter_name must be a literal SSM parameter name"),
 ]
 
@@ -100,6 +102,18 @@ BAD_PROPS = [
 def test_bad_prop_is_rejected_before_any_resource_exists(stack, props, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         ProductReviewsApi(stack, "Reviews", **props)
+    assert stack.node.children == []
+
+
+def test_an_authorizer_and_iam_authorization_together_are_rejected(stack):
+    from aws_cdk import aws_cognito as cognito
+
+    auth_stack = cdk.Stack(stack.node.scope, "AuthStack")
+    authorizer = apigateway.CognitoUserPoolsAuthorizer(
+        auth_stack, "Authorizer", cognito_user_pools=[cognito.UserPool(auth_stack, "Users")]
+    )
+    with pytest.raises(ValueError, match="authorizer and iam_write_authorization=True both authorize POST /reviews"):
+        ProductReviewsApi(stack, "Reviews", authorizer=authorizer, iam_write_authorization=True)
     assert stack.node.children == []
 
 

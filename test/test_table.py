@@ -108,3 +108,25 @@ def test_only_idempotency_records_expire_through_the_tables_time_to_live(default
         "AWS::DynamoDB::Table",
         {"TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True}},
     )
+
+
+def test_table_is_deletion_protected_and_encrypted_with_the_aws_managed_key_by_default(defaults):
+    defaults.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {"DeletionProtectionEnabled": True, "SSESpecification": {"SSEEnabled": True}},
+    )
+
+
+def test_a_customer_managed_key_encrypts_the_table_when_given(customized):
+    (key_id,) = customized.find_resources("AWS::KMS::Key")
+    customized.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "DeletionProtectionEnabled": False,
+            "SSESpecification": {
+                "SSEEnabled": True,
+                "SSEType": "KMS",
+                "KMSMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
+            },
+        },
+    )

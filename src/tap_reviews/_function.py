@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from ._findings import acknowledge_nag, skip_checkov
 from .function_code.reviews_runtime import contract
 
 #: The asset root shipped as the function's code: the runtime package and nothing else.
@@ -41,7 +43,7 @@ def build_reviews_function(
     removal_policy: RemovalPolicy,
     write_token_parameter_name: str | None,
 ) -> tuple[lambda_.Function, logs.LogGroup]:
-    """Create the function and its log group, and let it read and write the table."""
+    """Create the function, its log group and its role, and let it read and write the table."""
     log_group = logs.LogGroup(
         scope,
         "FunctionLogGroup",
@@ -49,6 +51,20 @@ def build_reviews_function(
         retention=log_retention,
         removal_policy=removal_policy,
     )
+    skip_checkov(
+        log_group,
+        "CKV_AWS_158",
+        reason="CloudWatch Logs encrypts log data at rest; these logs hold no bodies, headers or secrets.",
+    )
+    # A role of our own: CDK's default one carries the AWS managed AWSLambdaBasicExecutionRole (logs:* on
+    # every log group); this one may write to its own log group only.
+    role = iam.Role(
+        scope,
+        "FunctionRole",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description="Runs the product reviews function: its own log group, the reviews table, X-Ray.",
+    )
+    log_group.grant_write(role)
     function = lambda_.Function(
         scope,
         "Function",
@@ -58,6 +74,7 @@ def build_reviews_function(
         architecture=lambda_.Architecture.ARM_64,
         handler=contract.HANDLER,
         code=lambda_.Code.from_asset(str(FUNCTION_CODE_DIR), exclude=ASSET_EXCLUDES),
+        role=role,
         memory_size=memory_size,
         timeout=timeout,
         reserved_concurrent_executions=reserved_concurrency,
@@ -67,11 +84,91 @@ def build_reviews_function(
         insights_version=LAMBDA_INSIGHTS_VERSION if lambda_insights else None,
         environment={contract.ENV_TABLE_NAME: table.table_name, **environment},
     )
-    table.grant(function, *TABLE_ACTIONS)
+    # The table and its one index, named: Table.grant would allow index/* (every index, now and later).
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=list(TABLE_ACTIONS),
+            resources=[table.table_arn, f"{table.table_arn}/index/{contract.REVIEWER_INDEX_NAME}"],
+        )
+    )
+    if table.encryption_key is not None:
+        table.encryption_key.grant_encrypt_decrypt(role)
+        acknowledge_nag(
+            role,
+            "AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
+            "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+            reason="The key actions DynamoDB needs to use the table's customer managed key, on that key only.",
+        )
     if write_token_parameter_name:
         function.add_environment(contract.ENV_WRITE_TOKEN_PARAMETER, write_token_parameter_name)
         _grant_write_token_read(function, write_token_parameter_name)
+    _accept_function_findings(function, role, lambda_insights=lambda_insights, write_token=bool(write_token_parameter_name))
+    _depend_on_policy_only(function, role)
     return function, log_group
+
+
+def _depend_on_policy_only(function: lambda_.Function, role: iam.Role) -> None:
+    """Keep the function's DependsOn to its role's policy (grants must exist before it runs).
+
+    CDK also lists the role, which the function's Role GetAtt already orders (cfn-lint W3005).
+    """
+    policy = role.node.find_child("DefaultPolicy").node.default_child
+    function_resource = function.node.default_child
+    if not isinstance(policy, CfnResource) or not isinstance(function_resource, CfnResource):
+        raise TypeError("expected the function and its role's default policy to be CloudFormation resources")
+    function_resource.add_override("DependsOn", [Stack.of(function).get_logical_id(policy)])
+
+
+def _accept_function_findings(function: lambda_.Function, role: iam.Role, *, lambda_insights: bool, write_token: bool) -> None:
+    """Acknowledge, with reasons, the scanner findings that are design choices of this function."""
+    acknowledge_nag(
+        role,
+        "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        reason="X-Ray's PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.",
+    )
+    if lambda_insights:
+        acknowledge_nag(
+            role,
+            "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+            "CloudWatchLambdaInsightsExecutionRolePolicy]",
+            reason="lambda_insights=True: the Insights extension needs AWS's policy for it, which only writes "
+            "to the /aws/lambda-insights log group.",
+        )
+    if write_token:
+        stack = Stack.of(role)
+        # cdk-nag names the resource as it renders it: unresolved region and account as pseudo parameters.
+        region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+        acknowledge_nag(
+            role,
+            f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:{region}:{account}:key/*]",
+            reason="The write token's key is the operator's choice (aws/ssm or their own); kms:Decrypt is only "
+            "allowed through SSM, for that one parameter (kms:ViaService, kms:EncryptionContext).",
+        )
+    acknowledge_nag(
+        function,
+        "Serverless::Serverless-LambdaDLQ",
+        reason="API Gateway invokes the function synchronously: the caller gets the error, there is no "
+        "event to dead-letter.",
+    )
+    skip_checkov(
+        function,
+        "CKV_AWS_116",
+        reason="API Gateway invokes the function synchronously: the caller gets the error, there is no event "
+        "to dead-letter.",
+    )
+    skip_checkov(
+        function,
+        "CKV_AWS_117",
+        reason="The function reaches only DynamoDB, SSM and X-Ray public endpoints; a VPC would add NAT or "
+        "endpoint cost and cold-start time for no isolation gain.",
+    )
+    skip_checkov(
+        function,
+        "CKV_AWS_173",
+        reason="The environment holds names only (table, origins, suffix, parameter name), no secrets; Lambda "
+        "encrypts it at rest with an AWS managed key.",
+    )
 
 
 def _grant_write_token_read(function: lambda_.Function, parameter_name: str) -> None:

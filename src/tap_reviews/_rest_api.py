@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from ._findings import acknowledge_nag, skip_checkov
 from .function_code.reviews_runtime import contract
 from .function_code.reviews_runtime.schema import review_schema
 from .settings import ThrottleSettings
@@ -34,6 +39,29 @@ _SCHEMA_VERSIONS = {"http://json-schema.org/draft-04/schema#": apigateway.JsonSc
 GATEWAY_RESPONSE_TYPES = (apigateway.ResponseType.DEFAULT_4_XX, apigateway.ResponseType.DEFAULT_5_XX)
 
 
+@dataclass(frozen=True)
+class WriteAuthorization:
+    """How POST /reviews is authorized: an API Gateway authorizer, IAM, the function's token, or not at all."""
+
+    authorizer: apigateway.IAuthorizer | None
+    iam: bool
+    write_token: bool
+
+    @property
+    def principal_supplies_reviewer(self) -> bool:
+        """API Gateway authenticates the caller, who then is the reviewer (the body may omit reviewer_id)."""
+        return self.authorizer is not None or self.iam
+
+
+#: Query parameters GET /reviews reads; none is required on its own (exactly one id is, which only the
+#: function can check).
+GET_QUERY_PARAMETERS = ("product_id", "reviewer_id", "limit", "next_token")
+PUBLIC_READS_REASON = (
+    "Reads are public by design: reviews are published content. Writes carry the authorization "
+    "(authorizer, iam_write_authorization or write_token_parameter_name)."
+)
+
+
 def build_rest_api(
     scope: Construct,
     *,
@@ -43,8 +71,25 @@ def build_rest_api(
     throttle: ThrottleSettings,
     cors_allow_origins: Sequence[str],
     function: lambda_.IFunction,
-) -> apigateway.RestApi:
-    """Create the API, its stage and the /reviews methods."""
+    write_authorization: WriteAuthorization,
+    web_acl_arn: str | None,
+    access_log_group_name: str | None,
+    log_retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+) -> tuple[apigateway.RestApi, logs.LogGroup]:
+    """Create the API, its stage (access and error logs, tracing, throttling) and the /reviews methods."""
+    access_log_group = logs.LogGroup(
+        scope,
+        "AccessLogGroup",
+        log_group_name=access_log_group_name,
+        retention=log_retention,
+        removal_policy=removal_policy,
+    )
+    skip_checkov(
+        access_log_group,
+        "CKV_AWS_158",
+        reason="CloudWatch Logs encrypts log data at rest; access logs hold no bodies, headers or secrets.",
+    )
     api = apigateway.RestApi(
         scope,
         "Api",
@@ -60,10 +105,24 @@ def build_rest_api(
             # Errors only, and never request or response bodies (seed 004 logged both).
             logging_level=apigateway.MethodLoggingLevel.ERROR,
             data_trace_enabled=False,
+            # One JSON line per request: who, what, status, latency; never bodies.
+            access_log_destination=apigateway.LogGroupLogDestination(access_log_group),
+            access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                caller=True,
+                http_method=True,
+                ip=True,
+                protocol=True,
+                request_time=True,
+                resource_path=True,
+                response_length=True,
+                status=True,
+                user=True,
+            ),
         ),
     )
     integration = apigateway.LambdaIntegration(function)
-    # Preflight only where there is something to call: the API root serves nothing.
+    # Preflight only where there is something to call: the API root serves nothing. OPTIONS never
+    # carries the POST authorizer, so browsers can always ask.
     reviews = api.root.add_resource(
         contract.RESOURCE_PATH,
         default_cors_preflight_options=apigateway.CorsOptions(
@@ -72,20 +131,36 @@ def build_rest_api(
             allow_headers=CORS_ALLOW_HEADERS,
         ),
     )
-    reviews.add_method("GET", integration)
+    validator = api.add_request_validator(
+        "RequestValidator", validate_request_body=True, validate_request_parameters=True
+    )
+    get_method = reviews.add_method(
+        "GET",
+        integration,
+        request_parameters={f"method.request.querystring.{name}": False for name in GET_QUERY_PARAMETERS},
+        request_validator=validator,
+    )
     # The runtime's schema, checked at the edge too: an invalid body never reaches (or bills) the function.
     review_model = api.add_model(
         "ReviewModel",
         content_type="application/json",
         description="A review, as POST /reviews accepts it (the runtime validates with the same schema).",
-        schema=json_schema(review_schema()),
+        schema=json_schema(
+            review_schema(reviewer_from_principal=write_authorization.principal_supplies_reviewer)
+        ),
     )
-    reviews.add_method(
+    post_method = reviews.add_method(
         "POST",
         integration,
         request_models={"application/json": review_model},
-        request_validator_options=apigateway.RequestValidatorOptions(validate_request_body=True),
+        request_validator=validator,
+        authorizer=write_authorization.authorizer,
+        authorization_type=apigateway.AuthorizationType.IAM if write_authorization.iam else None,
     )
+    if web_acl_arn is not None:
+        wafv2.CfnWebACLAssociation(
+            scope, "WebAclAssociation", resource_arn=api.deployment_stage.stage_arn, web_acl_arn=web_acl_arn
+        )
     # Without CORS headers a browser sees a throttled (429) or failed call as a CORS error, not its status.
     # Gateway responses cannot pick one of several origins, so a list of origins gets none.
     cors = {"Access-Control-Allow-Origin": "'*'"} if list(cors_allow_origins) == ["*"] else None
@@ -99,7 +174,63 @@ def build_rest_api(
     if cors:
         for response_type in GATEWAY_RESPONSE_TYPES:
             api.add_gateway_response(f"Cors{response_type.response_type}", type=response_type, response_headers=cors)
-    return api
+    _accept_api_findings(api, get_method, post_method, write_authorization, waf=web_acl_arn is not None)
+    return api, access_log_group
+
+
+def _accept_api_findings(
+    api: apigateway.RestApi,
+    get_method: apigateway.Method,
+    post_method: apigateway.Method,
+    write_authorization: WriteAuthorization,
+    *,
+    waf: bool,
+) -> None:
+    """Acknowledge, with reasons, the scanner findings that are design choices of this API."""
+    acknowledge_nag(
+        get_method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4", reason=PUBLIC_READS_REASON
+    )
+    skip_checkov(get_method, "CKV_AWS_59", reason=PUBLIC_READS_REASON)
+    authorizer = write_authorization.authorizer
+    if authorizer is None and not write_authorization.iam:
+        reason = (
+            "POST needs the bearer write token, which the function checks against the SSM SecureString "
+            "(write_token_parameter_name)."
+            if write_authorization.write_token
+            else "Writes are open: no authorizer, iam_write_authorization or write_token_parameter_name was "
+            "given, and synth warns about it."
+        )
+        acknowledge_nag(post_method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4", reason=reason)
+        skip_checkov(post_method, "CKV_AWS_59", reason=reason)
+    elif authorizer is None or authorizer.authorization_type != apigateway.AuthorizationType.COGNITO:
+        acknowledge_nag(
+            post_method,
+            "AwsSolutions::AwsSolutions-COG4",
+            reason="POST is authorized by IAM or the caller's own authorizer; a Cognito user pool is one choice.",
+        )
+    stage = api.deployment_stage
+    if not waf:
+        acknowledge_nag(
+            stage,
+            "AwsSolutions::AwsSolutions-APIG3",
+            reason="WAF is opt-in (web_acl_arn): a web ACL costs from $5 a month plus rules and requests; "
+            "stage throttling bounds abuse without it.",
+        )
+    skip_checkov(
+        stage,
+        "CKV_AWS_120",
+        reason="No cache: a cached listing would hide new reviews and summaries, and a cache cluster costs "
+        "from ~$14 a month.",
+    )
+    cloud_watch_role = api.node.try_find_child("CloudWatchRole")
+    if cloud_watch_role is not None:
+        acknowledge_nag(
+            cloud_watch_role,
+            "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            reason="API Gateway's logging role is one per account and region and serves every API there, so it "
+            "carries AWS's policy for that role; set api_cloudwatch_role=False when the account has one.",
+        )
 
 
 def json_schema(schema: dict[str, Any]) -> apigateway.JsonSchema:

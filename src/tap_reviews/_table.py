@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from ._findings import skip_checkov
 from .function_code.reviews_runtime import contract
 from .settings import CapacityBounds
 
@@ -24,6 +26,8 @@ def build_reviews_table(
     target_utilization_percent: float,
     point_in_time_recovery: bool,
     removal_policy: RemovalPolicy,
+    deletion_protection: bool,
+    encryption_key: kms.IKey | None,
 ) -> dynamodb.Table:
     """Create the table and its reviewer index; with provisioned billing, scale both on utilization."""
     provisioned = billing_mode == dynamodb.BillingMode.PROVISIONED
@@ -41,6 +45,10 @@ def build_reviews_table(
             point_in_time_recovery_enabled=point_in_time_recovery
         ),
         removal_policy=removal_policy,
+        deletion_protection=deletion_protection,
+        # The aws/dynamodb KMS key (visible and audited in the account), or the caller's own key.
+        encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED if encryption_key else dynamodb.TableEncryption.AWS_MANAGED,
+        encryption_key=encryption_key,
         # Idempotency records expire; reviews and summaries never carry the attribute, so never expire.
         time_to_live_attribute=contract.TIME_TO_LIVE_ATTRIBUTE,
         read_capacity=initial_read,
@@ -55,6 +63,13 @@ def build_reviews_table(
     )
     if provisioned:
         _scale_on_utilization(table, read_capacity, write_capacity, target_utilization_percent)
+    if encryption_key is None:
+        skip_checkov(
+            table,
+            "CKV_AWS_119",
+            reason="Encrypted with the AWS managed key aws/dynamodb by default; pass encryption_key for a "
+            "customer managed key.",
+        )
     return table
 
 

@@ -9,6 +9,7 @@ from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Token
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -18,7 +19,7 @@ from constructs import Construct
 from ._function import build_reviews_function
 from ._monitoring import build_client_error_alarm, build_dashboard
 from ._parameters import publish_parameters
-from ._rest_api import build_rest_api
+from ._rest_api import WriteAuthorization, build_rest_api
 from ._table import build_reviews_table
 from .function_code.reviews_runtime import contract
 from .settings import CapacityBounds, ThrottleSettings
@@ -31,6 +32,7 @@ ORIGIN_PATTERN = re.compile(r"https?://[^/\s*,]+")
 PARAMETER_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+|(/[A-Za-z0-9_.-]+)+")
 #: SSM allows 1011 characters for the whole parameter ARN; this leaves room for the longest ARN prefix.
 MAX_PARAMETER_NAME_LENGTH = 940
+WEB_ACL_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+")
 #: API Gateway's integration timeout for REST APIs; a longer-running function only burns money.
 API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
 #: A default account has 1,000 concurrent executions and keeps 100 of them unreserved.
@@ -89,7 +91,7 @@ class ProductReviewsApi(Construct):
         target_utilization_percent: Utilization auto-scaling keeps capacity at, 20-90
             (provisioned billing only). Default: 70.
         point_in_time_recovery: Keep continuous backups of the table (35 days). Default: True.
-        removal_policy: What happens to the table and the log group when they leave the stack.
+        removal_policy: What happens to the table and the log groups when they leave the stack.
             Default: ``RemovalPolicy.RETAIN``: a library must not delete data unless asked to. A
             retained log group keeps its fixed name, so delete it (or use ``physical_names=False``)
             before deploying the same suffix again.
@@ -102,6 +104,21 @@ class ProductReviewsApi(Construct):
             only through SSM for it, reads it on first use and re-reads it every 5 minutes, so rotating
             the token needs no deployment. Create the parameter before deploying (CloudFormation cannot
             create SecureStrings). Reads stay public. Default: None (anyone may post).
+        authorizer: An API Gateway authorizer for ``POST /reviews``, such as a
+            ``CognitoUserPoolsAuthorizer`` or a ``TokenAuthorizer``. The caller it authenticates becomes the
+            review's ``reviewer_id`` (the body may leave it out). Reads and CORS preflight stay public.
+            Default: None.
+        iam_write_authorization: Authorize ``POST /reviews`` with IAM (SigV4-signed requests); the IAM caller
+            becomes the ``reviewer_id``. Not together with ``authorizer``. Default: False.
+        web_acl_arn: ARN of a regional WAFv2 web ACL to associate with the API stage. Default: None (no WAF;
+            stage throttling still applies).
+        deletion_protection: Turn on the table's deletion protection, so neither a stack operation nor a
+            console click deletes it. ``removal_policy=RemovalPolicy.DESTROY`` needs this False. Default: True.
+        encryption_key: A customer managed KMS key to encrypt the table with; the function may use it for
+            the table. Default: None (the AWS managed key ``aws/dynamodb``).
+
+    Writes are open by default and synth says so in a warning: set ``authorizer``,
+    ``iam_write_authorization`` or ``write_token_parameter_name`` before going to production.
     """
 
     def __init__(
@@ -129,6 +146,11 @@ class ProductReviewsApi(Construct):
         alarm_threshold_percent: float = 10,
         alarm_topic: sns.ITopic | None = None,
         write_token_parameter_name: str | None = None,
+        authorizer: apigateway.IAuthorizer | None = None,
+        iam_write_authorization: bool = False,
+        web_acl_arn: str | None = None,
+        deletion_protection: bool = True,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         _validate_props(
             environment_suffix=environment_suffix,
@@ -144,6 +166,11 @@ class ProductReviewsApi(Construct):
             target_utilization_percent=target_utilization_percent,
             alarm_threshold_percent=alarm_threshold_percent,
             write_token_parameter_name=write_token_parameter_name,
+            authorizer=authorizer,
+            iam_write_authorization=iam_write_authorization,
+            web_acl_arn=web_acl_arn,
+            removal_policy=removal_policy,
+            deletion_protection=deletion_protection,
         )
         super().__init__(scope, construct_id)
         if reserved_concurrency is not None and reserved_concurrency > DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY:
@@ -166,6 +193,8 @@ class ProductReviewsApi(Construct):
             target_utilization_percent=target_utilization_percent,
             point_in_time_recovery=point_in_time_recovery,
             removal_policy=removal_policy,
+            deletion_protection=deletion_protection,
+            encryption_key=encryption_key,
         )
         self._function, self._log_group = build_reviews_function(
             self,
@@ -183,7 +212,10 @@ class ProductReviewsApi(Construct):
             removal_policy=removal_policy,
             write_token_parameter_name=write_token_parameter_name,
         )
-        self._api = build_rest_api(
+        write_authorization = WriteAuthorization(
+            authorizer=authorizer, iam=iam_write_authorization, write_token=write_token_parameter_name is not None
+        )
+        self._api, self._access_log_group = build_rest_api(
             self,
             # API Gateway metrics are keyed by API name: instances that share a name share alarms.
             rest_api_name=name("ProductReviewsAPI-{suffix}") or Names.unique_resource_name(self, max_length=128),
@@ -192,7 +224,18 @@ class ProductReviewsApi(Construct):
             throttle=throttle,
             cors_allow_origins=cors_allow_origins,
             function=self._function,
+            write_authorization=write_authorization,
+            web_acl_arn=web_acl_arn,
+            access_log_group_name=name("/aws/apigateway/ProductReviewsAPI-{suffix}/access"),
+            log_retention=log_retention,
+            removal_policy=removal_policy,
         )
+        if not (write_authorization.principal_supplies_reviewer or write_authorization.write_token):
+            Annotations.of(self).add_warning_v2(
+                "tap-reviews:writesOpen",
+                "POST /reviews is open to anyone on the internet: set authorizer, iam_write_authorization=True "
+                "or write_token_parameter_name to require authorization for writes (reads stay public).",
+            )
         stage = self._api.deployment_stage
         self._alarms = [
             build_client_error_alarm(
@@ -242,6 +285,11 @@ class ProductReviewsApi(Construct):
         return self._log_group
 
     @property
+    def access_log_group(self) -> logs.LogGroup:
+        """The API stage's access log group (one JSON line per request)."""
+        return self._access_log_group
+
+    @property
     def api(self) -> apigateway.RestApi:
         """The REST API."""
         return self._api
@@ -286,6 +334,11 @@ def _validate_props(
     target_utilization_percent: float,
     alarm_threshold_percent: float,
     write_token_parameter_name: str | None,
+    authorizer: apigateway.IAuthorizer | None,
+    iam_write_authorization: bool,
+    web_acl_arn: str | None,
+    removal_policy: RemovalPolicy,
+    deletion_protection: bool,
 ) -> None:
     """Raise ValueError for the first prop that is out of bounds, before anything is created."""
     if not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.fullmatch(environment_suffix):
@@ -344,6 +397,24 @@ def _validate_props(
         )
     if write_token_parameter_name is not None:
         _validate_parameter_name(write_token_parameter_name)
+    if authorizer is not None and iam_write_authorization:
+        raise ValueError(
+            "authorizer and iam_write_authorization=True both authorize POST /reviews: a method has one "
+            "authorization type, so choose one."
+        )
+    if web_acl_arn is not None and not (
+        isinstance(web_acl_arn, str) and (Token.is_unresolved(web_acl_arn) or WEB_ACL_ARN_PATTERN.fullmatch(web_acl_arn))
+    ):
+        raise ValueError(
+            f"web_acl_arn {web_acl_arn!r} is not a regional WAFv2 web ACL ARN "
+            "(arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); API Gateway stages take regional "
+            "web ACLs only."
+        )
+    if removal_policy == RemovalPolicy.DESTROY and deletion_protection:
+        raise ValueError(
+            "removal_policy=RemovalPolicy.DESTROY with deletion_protection=True cannot delete the table: "
+            "CloudFormation would fail on it. Set deletion_protection=False as well to make the table deletable."
+        )
 
 
 def _is_number(value: object) -> bool:
