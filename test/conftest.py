@@ -101,6 +101,9 @@ VARIANTS: dict[str, Callable[[cdk.Stack], Any]] = {
     "NoReservedConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=None),
     "CognitoWrites": cognito_writes,
     "IamWrites": lambda stack: ProductReviewsApi(stack, "Reviews", iam_write_authorization=True),
+    "ExtraDependency": lambda stack: ProductReviewsApi(stack, "Reviews").function.node.add_dependency(
+        sns.Topic(stack, "DeployFirst", enforce_ssl=True)
+    ),
 }
 
 

@@ -117,6 +117,16 @@ def test_function_role_has_no_managed_policies_and_writes_only_to_its_own_log_gr
     assert function["DependsOn"] == [policy_id]
 
 
+def test_dependencies_users_add_to_the_function_are_kept(synthesized):
+    template = synthesized.template("ExtraDependency")
+    (topic_id,) = template.find_resources("AWS::SNS::Topic")
+    (topic_policy_id,) = template.find_resources("AWS::SNS::TopicPolicy")
+    (policy_id,) = template.find_resources("AWS::IAM::Policy")
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    # Only the role itself is dropped (its GetAtt orders it already).
+    assert function["DependsOn"] == sorted([topic_id, topic_policy_id, policy_id])
+
+
 def test_a_customer_managed_table_key_is_usable_by_the_function_and_nothing_else(customized):
     (key_id,) = customized.find_resources("AWS::KMS::Key")
     key_statements = [s for s in _statements(customized) if s.get("Resource") == {"Fn::GetAtt": [key_id, "Arn"]}]

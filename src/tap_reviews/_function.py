@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack, Token
+import jsii
+from aws_cdk import CfnResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -108,15 +109,32 @@ def build_reviews_function(
 
 
 def _depend_on_policy_only(function: lambda_.Function, role: iam.Role) -> None:
-    """Keep the function's DependsOn to its role's policy (grants must exist before it runs).
+    """Drop the function's DependsOn to its role, which its Role GetAtt already orders (cfn-lint W3005).
 
-    CDK also lists the role, which the function's Role GetAtt already orders (cfn-lint W3005).
+    Computed at synthesis, so every other dependency (the role's policy, anything a user adds) stays.
     """
-    policy = role.node.find_child("DefaultPolicy").node.default_child
     function_resource = function.node.default_child
-    if not isinstance(policy, CfnResource) or not isinstance(function_resource, CfnResource):
-        raise TypeError("expected the function and its role's default policy to be CloudFormation resources")
-    function_resource.add_override("DependsOn", [Stack.of(function).get_logical_id(policy)])
+    role_resource = role.node.default_child
+    if not isinstance(function_resource, CfnResource) or not isinstance(role_resource, CfnResource):
+        raise TypeError("expected the function and its role to be CloudFormation resources")
+    function_resource.add_override("DependsOn", Lazy.list(_DependenciesExcept(function_resource, role_resource)))
+
+
+@jsii.implements(IStableListProducer)
+class _DependenciesExcept:
+    """The logical ids ``resource`` depends on, without ``excluded``."""
+
+    def __init__(self, resource: CfnResource, excluded: CfnResource) -> None:
+        self._resource = resource
+        self._excluded_path = excluded.node.path
+
+    def produce(self) -> list[str]:
+        stack = Stack.of(self._resource)
+        return sorted(
+            stack.get_logical_id(dependency)
+            for dependency in self._resource.obtain_dependencies()
+            if isinstance(dependency, CfnResource) and dependency.node.path != self._excluded_path
+        )
 
 
 def _accept_function_findings(function: lambda_.Function, role: iam.Role, *, lambda_insights: bool, write_token: bool) -> None:
