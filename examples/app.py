@@ -10,8 +10,8 @@
        aws ssm put-parameter --region us-east-1 --type SecureString \
            --name /tap/dev/auth/token --value "$(openssl rand -hex 32)"
 
-Both are development stacks, so they opt into ``RemovalPolicy.DESTROY`` and turn the table's deletion
-protection off; the library's defaults are RETAIN and protected.
+Both are development stacks, so they opt into ``RemovalPolicy.DESTROY`` (which also leaves the table's
+deletion protection off); the library's defaults are RETAIN and protected.
 The suffix comes from ``-c environmentSuffix=...`` (default ``dev``).
 """
 
@@ -29,9 +29,7 @@ class ReviewsStack(cdk.Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, reviews: dict, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.reviews = ProductReviewsApi(
-            self, "Reviews", removal_policy=cdk.RemovalPolicy.DESTROY, deletion_protection=False, **reviews
-        )
+        self.reviews = ProductReviewsApi(self, "Reviews", removal_policy=cdk.RemovalPolicy.DESTROY, **reviews)
         cdk.CfnOutput(self, "ApiUrl", value=f"{self.reviews.url}reviews", description="POST and GET reviews here")
         cdk.CfnOutput(self, "TableName", value=self.reviews.table.table_name)
         cdk.CfnOutput(self, "DashboardName", value=self.reviews.dashboard.dashboard_name)

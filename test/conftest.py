@@ -59,7 +59,6 @@ def customize_every_prop(stack: cdk.Stack) -> ProductReviewsApi:
         alarm_topic=sns.Topic(stack, "AlarmTopic"),
         write_token_parameter_name="/tap/auth/token",
         web_acl_arn=WEB_ACL_ARN,
-        deletion_protection=False,
         encryption_key=kms.Key(stack, "TableKey", enable_key_rotation=True),
     )
 

@@ -14,7 +14,7 @@ def function_log_group_id(template):
     (log_group_id,) = [
         logical_id
         for logical_id, log_group in template.find_resources("AWS::Logs::LogGroup").items()
-        if log_group["Properties"].get("LogGroupName", "").startswith("/aws/lambda/")
+        if str(log_group["Properties"].get("LogGroupName", "")).startswith("/aws/lambda/")
     ]
     return log_group_id
 

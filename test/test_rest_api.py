@@ -196,3 +196,19 @@ def test_a_web_acl_is_associated_with_the_stage_only_when_given(defaults, custom
     (association,) = customized.find_resources("AWS::WAFv2::WebACLAssociation").values()
     assert association["Properties"]["WebACLArn"] == WEB_ACL_ARN
     assert {"Ref": stage_id} in association["Properties"]["ResourceArn"]["Fn::Join"][1]
+
+
+def test_execution_logs_go_to_a_group_the_stack_owns_with_retention(defaults):
+    (api_id,) = defaults.find_resources("AWS::ApiGateway::RestApi")
+    (log_group_id, log_group), = [
+        (logical_id, group)
+        for logical_id, group in defaults.find_resources("AWS::Logs::LogGroup").items()
+        if "Fn::Join" in str(group["Properties"].get("LogGroupName"))
+    ]
+    assert log_group["Properties"]["LogGroupName"] == {
+        "Fn::Join": ["", ["API-Gateway-Execution-Logs_", {"Ref": api_id}, "/prod"]]
+    }
+    assert log_group["Properties"]["RetentionInDays"] == 7 and log_group["DeletionPolicy"] == "Retain"
+    # Created before the stage, so API Gateway never makes its own (retention-less) group first.
+    (stage,) = defaults.find_resources("AWS::ApiGateway::Stage").values()
+    assert log_group_id in stage["DependsOn"]

@@ -34,12 +34,19 @@ def test_without_physical_names_two_instances_share_a_stack(synthesized):
     for resource_type, name_property in (
         ("AWS::DynamoDB::Table", "TableName"),
         ("AWS::Lambda::Function", "FunctionName"),
-        ("AWS::Logs::LogGroup", "LogGroupName"),
         ("AWS::CloudWatch::Dashboard", "DashboardName"),
         ("AWS::CloudWatch::Alarm", "AlarmName"),
         ("AWS::SSM::Parameter", "Name"),
     ):
         template.all_resources_properties(resource_type, {name_property: Match.absent()})
+    # Log groups too, except the execution logs' group, whose name API Gateway fixes from the (generated) API id.
+    named_log_groups = [
+        group["Properties"]["LogGroupName"]
+        for group in template.find_resources("AWS::Logs::LogGroup").values()
+        if "LogGroupName" in group["Properties"]
+    ]
+    assert len(named_log_groups) == 2
+    assert all(name["Fn::Join"][1][0] == "API-Gateway-Execution-Logs_" for name in named_log_groups)
     # API Gateway metrics are keyed by API name: each instance needs its own to keep its alarm apart.
     api_names = [a["Properties"]["Name"] for a in template.find_resources("AWS::ApiGateway::RestApi").values()]
     assert len(set(api_names)) == 2 and "ProductReviewsAPI-dev" not in api_names
@@ -93,7 +100,8 @@ BAD_PROPS = [
     ({"write_token_parameter_name": "/" + "t" * 940}, "is not an SSM parameter name: use up to 940"),
     ({"write_token_parameter_name": "tap/auth/token"}, "write_token_parameter_name 'tap/auth/token' is not an SSM parameter name"),
     ({"web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/0123abcd"}, "is not a regional WAFv2 web ACL ARN"),
-    ({"removal_policy": cdk.RemovalPolicy.DESTROY}, "removal_policy=RemovalPolicy.DESTROY with deletion_protection=True cannot delete the table"),
+    ({"removal_policy": cdk.RemovalPolicy.DESTROY, "deletion_protection": True}, "removal_policy=RemovalPolicy.DESTROY with deletion_protection=True cannot delete the table"),
+    ({"iam_write_authorization": True, "write_token_parameter_name": "/tap/auth/token"}, "write_token_parameter_name cannot be combined with authorizer or iam_write_authorization"),
     ({"write_token_parameter_name": "/tap/" + cdk.Aws.STACK_NAME}, "write_token_parameter_name must be a literal SSM parameter name"),
 ]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import Validations
+from aws_cdk import Validations, cx_api
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -100,6 +100,8 @@ def insecure(tmp_path_factory) -> GateRun:
             code=lambda_.Code.from_inline("def handler(event, context):\n    return event\n"),
         )
         apigateway.LambdaRestApi(stack, "Api", handler=handler)
+        # An escape-hatch typo only CloudFormation's schema catches (MemorySize below 128 MB).
+        handler.node.default_child.add_property_override("MemorySize", 64)
         # Turning a secure default off is one prop, and the gates notice.
         ProductReviewsApi(cdk.Stack(app, "NoBackups", env=ENV), "Reviews", point_in_time_recovery=False)
 
@@ -119,17 +121,40 @@ def test_cdk_nag_finds_nothing_unacknowledged(gated, pack):
     assert plugin["violations"] == []
 
 
+#: Where the construct acknowledges findings, below Stack/Reviews/: each the resource's own L2 (a role for
+#: its policy), never the construct, the API or the stack.
+ACKNOWLEDGED_AT = {
+    "FunctionRole",
+    "Function",
+    "Api/Default/reviews/GET",
+    "Api/Default/reviews/POST",
+    "Api/DeploymentStage.prod",
+    "Api/CloudWatchRole",
+}
+
+
 def test_every_cdk_nag_acknowledgment_is_on_its_resource_with_a_reason(gated):
     acknowledged = [a for pack in NAG_PACKS for a in gated.plugin(pack)["suppressedViolations"]]
     assert acknowledged, "the defaults have design choices to acknowledge (public reads, X-Ray)"
     for finding in acknowledged:
         (construct,) = finding["violatingConstructs"]
-        where = finding["acknowledgedAt"]
-        # Never a stack-wide or construct-wide blanket: at most the resource's owning L2 (Stack/Reviews/X).
-        assert where.count("/") >= 2, where
-        assert construct["constructPath"].startswith(where + "/") or construct["constructPath"] == where
+        stack, reviews, where = finding["acknowledgedAt"].split("/", 2)
+        assert reviews == "Reviews" and where in ACKNOWLEDGED_AT, finding["acknowledgedAt"]
+        assert construct["constructPath"].startswith(finding["acknowledgedAt"] + "/")
         assert len(finding["reason"]) > 40, finding["reason"]
         assert finding["acknowledgedId"].endswith(finding["ruleName"])
+
+
+def test_open_writes_pass_the_gates_only_with_a_synth_warning(gated):
+    # The acknowledgment on an open POST is not silent: the same synth warns, on exactly those stacks.
+    assembly = cx_api.CloudAssembly(str(gated.outdir))
+    warned = {
+        stack.stack_name
+        for stack in assembly.stacks
+        for message in stack.messages
+        if message.level == cx_api.SynthesisMessageLevel.WARNING and "POST /reviews is open" in str(message.entry.data)
+    }
+    assert warned == {"Defaults", "TapStackdev"}
 
 
 def test_cdk_nag_fails_an_insecure_stack(insecure):
@@ -159,6 +184,7 @@ def test_cfn_lint_reports_no_error_or_warning(gated):
 def test_cfn_lint_flags_an_insecure_stack(insecure):
     result = cfn_lint(insecure.templates)
     assert result.returncode != 0
+    assert "E3034" in result.stdout  # MemorySize 64 is below the minimum
     assert "W3005" in result.stdout  # CDK's default role is listed in DependsOn and GetAtt
 
 

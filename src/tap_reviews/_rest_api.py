@@ -120,6 +120,9 @@ def build_rest_api(
             ),
         ),
     )
+    _own_execution_log_group(
+        scope, api, stage_name=stage_name, log_retention=log_retention, removal_policy=removal_policy
+    )
     integration = apigateway.LambdaIntegration(function)
     # Preflight only where there is something to call: the API root serves nothing. OPTIONS never
     # carries the POST authorizer, so browsers can always ask.
@@ -178,6 +181,36 @@ def build_rest_api(
     return api, access_log_group
 
 
+def _own_execution_log_group(
+    scope: Construct,
+    api: apigateway.RestApi,
+    *,
+    stage_name: str,
+    log_retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+) -> logs.LogGroup:
+    """Create the group API Gateway writes execution logs to, so it has a retention and belongs to the stack.
+
+    Left to itself, API Gateway creates ``API-Gateway-Execution-Logs_{api id}/{stage}`` on first use, with
+    no retention and outside the stack. The stage waits for this one, so API Gateway never creates its own.
+    """
+    log_group = logs.LogGroup(
+        scope,
+        "ExecutionLogGroup",
+        # The literal stage name: the stage's own (a Ref to it) would make the stage depend on itself.
+        log_group_name=f"API-Gateway-Execution-Logs_{api.rest_api_id}/{stage_name}",
+        retention=log_retention,
+        removal_policy=removal_policy,
+    )
+    skip_checkov(
+        log_group,
+        "CKV_AWS_158",
+        reason="CloudWatch Logs encrypts log data at rest; execution logs are errors only, without bodies.",
+    )
+    api.deployment_stage.node.add_dependency(log_group)
+    return log_group
+
+
 def _accept_api_findings(
     api: apigateway.RestApi,
     get_method: apigateway.Method,
@@ -197,8 +230,8 @@ def _accept_api_findings(
             "POST needs the bearer write token, which the function checks against the SSM SecureString "
             "(write_token_parameter_name)."
             if write_authorization.write_token
-            else "Writes are open: no authorizer, iam_write_authorization or write_token_parameter_name was "
-            "given, and synth warns about it."
+            else "Writes are open, the default until authorization is configured (authorizer, "
+            "iam_write_authorization or write_token_parameter_name); synth warns tap-reviews:writesOpen."
         )
         acknowledge_nag(post_method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4", reason=reason)
         skip_checkov(post_method, "CKV_AWS_59", reason=reason)

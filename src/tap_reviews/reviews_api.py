@@ -112,8 +112,9 @@ class ProductReviewsApi(Construct):
             becomes the ``reviewer_id``. Not together with ``authorizer``. Default: False.
         web_acl_arn: ARN of a regional WAFv2 web ACL to associate with the API stage. Default: None (no WAF;
             stage throttling still applies).
-        deletion_protection: Turn on the table's deletion protection, so neither a stack operation nor a
-            console click deletes it. ``removal_policy=RemovalPolicy.DESTROY`` needs this False. Default: True.
+        deletion_protection: The table's deletion protection: neither a stack operation nor a console
+            click deletes a protected table. Default: on, unless ``removal_policy`` is
+            ``RemovalPolicy.DESTROY`` (which asks for a deletable table); True with DESTROY is refused.
         encryption_key: A customer managed KMS key to encrypt the table with; the function may use it for
             the table. Default: None (the AWS managed key ``aws/dynamodb``).
 
@@ -149,7 +150,7 @@ class ProductReviewsApi(Construct):
         authorizer: apigateway.IAuthorizer | None = None,
         iam_write_authorization: bool = False,
         web_acl_arn: str | None = None,
-        deletion_protection: bool = True,
+        deletion_protection: bool | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         _validate_props(
@@ -193,7 +194,7 @@ class ProductReviewsApi(Construct):
             target_utilization_percent=target_utilization_percent,
             point_in_time_recovery=point_in_time_recovery,
             removal_policy=removal_policy,
-            deletion_protection=deletion_protection,
+            deletion_protection=removal_policy != RemovalPolicy.DESTROY if deletion_protection is None else deletion_protection,
             encryption_key=encryption_key,
         )
         self._function, self._log_group = build_reviews_function(
@@ -338,7 +339,7 @@ def _validate_props(
     iam_write_authorization: bool,
     web_acl_arn: str | None,
     removal_policy: RemovalPolicy,
-    deletion_protection: bool,
+    deletion_protection: bool | None,
 ) -> None:
     """Raise ValueError for the first prop that is out of bounds, before anything is created."""
     if not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.fullmatch(environment_suffix):
@@ -410,10 +411,17 @@ def _validate_props(
             "(arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); API Gateway stages take regional "
             "web ACLs only."
         )
-    if removal_policy == RemovalPolicy.DESTROY and deletion_protection:
+    if removal_policy == RemovalPolicy.DESTROY and deletion_protection is True:
         raise ValueError(
             "removal_policy=RemovalPolicy.DESTROY with deletion_protection=True cannot delete the table: "
-            "CloudFormation would fail on it. Set deletion_protection=False as well to make the table deletable."
+            "CloudFormation would fail on it. Leave deletion_protection out (DESTROY turns it off) or keep "
+            "the table with RemovalPolicy.RETAIN."
+        )
+    if write_token_parameter_name is not None and (authorizer is not None or iam_write_authorization):
+        raise ValueError(
+            "write_token_parameter_name cannot be combined with authorizer or iam_write_authorization: all of "
+            "them use the Authorization header (Bearer token, JWT or SigV4 signature), so every POST would "
+            "fail one of them. Choose one way to authorize writes."
         )
 
 

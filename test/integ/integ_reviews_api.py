@@ -60,7 +60,6 @@ def build_integ_test(app: cdk.App) -> IntegTest:
         physical_names=False,
         # Everything the test creates goes with the stack.
         removal_policy=cdk.RemovalPolicy.DESTROY,
-        deletion_protection=False,
         point_in_time_recovery=False,
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
     )
