@@ -51,6 +51,8 @@ project = PythonProject(
         "hypothesis@^6.170.15",
         # SSM (SecureString with decryption) for the write-token tests; DynamoDB stays on DynamoDB Local.
         "moto[server,ssm]@^5.2.5",
+        # Drives the local server's OpenAPI document in test/test_local_schemathesis.py.
+        "schemathesis@^4.32.5",
     ],
     uv_options=UvOptions(
         # Without an explicit floor uv asks for the newest Python and tries to download it.
@@ -58,6 +60,8 @@ project = PythonProject(
             name="tap-reviews",
             requires_python=f">={PYTHON_FLOOR}",
             keywords=["aws-cdk", "cdk", "construct", "dynamodb", "api-gateway"],
+            # `tap-reviews local`: serve a synthesized ProductReviewsApi on this machine.
+            scripts={"tap-reviews": "tap_reviews.cli:main"},
         ),
         build_system=BuildSystem(
             requires=["uv_build>=0.9.0,<0.14.0"],

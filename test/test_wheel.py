@@ -85,3 +85,17 @@ def test_the_lambda_asset_from_the_wheel_holds_the_runtime(user_app):
     runtime_sources = REPO_ROOT / "src" / "tap_reviews" / "function_code" / "reviews_runtime"
     assert "reviews_runtime/handler.py" in files
     assert files == {f"reviews_runtime/{source.name}" for source in runtime_sources.glob("*.py")}
+
+
+def test_the_wheel_installs_the_cli_and_ships_the_openapi_document(user_app):
+    _, outdir = user_app
+    venv = outdir.parent.parent / "venv"
+    (openapi,) = venv.glob("lib/python*/site-packages/tap_reviews/openapi.json")
+    assert json.loads(openapi.read_text())["paths"]["/reviews"]["post"]["operationId"] == "createReview"
+    result = subprocess.run(
+        [str(venv / "bin" / "tap-reviews"), "local", "--assembly", str(outdir), "--stack", "Nope"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "tap-reviews: no stack 'Nope' in the assembly; it has: ShopReviews."

