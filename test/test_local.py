@@ -108,7 +108,10 @@ def test_cors_preflight_is_answered_as_the_template_configures_it(server, exampl
     assert {name: reply.headers[name] for name in configured} == configured
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/prod/nowhere"), ("DELETE", "/prod/reviews"), ("GET", "/reviews")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/prod/nowhere"), ("DELETE", "/prod/reviews"), ("TRACE", "/prod/reviews"), ("GET", "/reviews")],
+)
 def test_routes_the_template_lacks_get_api_gateways_403(server, method, path):
     reply = request(method, f"http://127.0.0.1:{server.port}{path}")
     assert reply.status == 403 and reply.body == {"message": "Missing Authentication Token"}

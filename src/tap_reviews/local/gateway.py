@@ -235,7 +235,12 @@ def make_server(port: int, log: Callable[[str], None]) -> GatewayServer:
                 self.wfile.write(answer.body)
             log(f"{self.command} {self.path} {answer.status} {(time.perf_counter() - started) * 1000:.1f} ms")
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
+        def __getattr__(self, name: str) -> Any:
+            # Every method reaches the gateway (TRACE, QUERY, ...), which answers what API Gateway would,
+            # instead of http.server's HTML 501.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
             pass  # one line per request comes from _serve
