@@ -47,8 +47,11 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def test_banner_says_where_it_listens_the_routes_and_a_curl_example(server):
+def test_banner_says_where_it_listens_the_routes_and_a_curl_example(server, example_assembly):
     banner = (server.log_dir / "stdout.log").read_text()
+    # The code that answers is the function's asset in the assembly, the same bytes the template deploys.
+    asset = assembly.load(example_assembly, "TapStackdev").asset_dir
+    assert f"function: reviews_runtime.handler.handler from {asset}" in banner
     assert f"listening on {server.url}/" in banner
     assert f"GET     {server.url}/reviews" in banner and f"POST    {server.url}/reviews" in banner
     assert "curl -X POST" in banner and "throttling: 10 requests/s, burst 20" in banner
@@ -200,6 +203,21 @@ def test_app_option_synthesizes_then_serves(tmp_path):
         assert request("GET", f"{running.url}/reviews?product_id=p-1").status == 200
     finally:
         assert running.stop() == 0
+
+
+def test_an_existing_dynamodb_endpoint_is_used_and_the_table_created_there(example_assembly, dynamodb_endpoint, tmp_path):
+    import boto3
+
+    running = start_server(
+        "--assembly", str(example_assembly), "--stack", "TapLambdaStackdev", "--dynamodb-endpoint", dynamodb_endpoint,
+        log_dir=tmp_path,
+    )
+    try:
+        assert "ProductReviews-tap-dev" in boto3.client("dynamodb").list_tables()["TableNames"]
+        assert request("GET", f"{running.url}/reviews?product_id=p-1").body["count"] == 0
+    finally:
+        assert running.stop() == 0
+    boto3.client("dynamodb").delete_table(TableName="ProductReviews-tap-dev")
 
 
 # --- refusals: one line on stderr, exit code 2 ------------------------------------------------------------

@@ -130,6 +130,7 @@ def _banner(api: Any, stage_url: str, endpoint: str, data_dir: Path | None) -> N
     lines = [
         f"tap-reviews local: stack {api.stack_name}, stage {api.stage_name}, listening on {stage_url}/",
         f"  DynamoDB: {endpoint} ({storage}), table {api.table_name}",
+        f"  function: {api.handler} from {api.asset_dir}",
         f"  throttling: {api.rate_limit:g} requests/s, burst {api.burst_limit}",
         *(f"  {method:7} {stage_url}{path}" for path, method in sorted(api.routes)),
         f"  OpenAPI: http://127.0.0.1:{stage_url.split(':')[2].split('/')[0]}/openapi.json",
