@@ -1,6 +1,8 @@
 """projen definition of tap-reviews: run `python .projenrc.py` (or `npx projen`) after editing."""
 
 from projen import JsonFile, License
+from projen.github import GitHubOptions
+from projen.github.workflows import Job, JobPermission, JobPermissions, JobStep, PushOptions
 from projen.python import (
     BuildSystem,
     PyprojectTomlProject,
@@ -22,10 +24,16 @@ CHECKOV = "checkov==3.3.30"
 # Keep the jsii banner about Node 20's end of life out of every task's output.
 QUIET_NODE = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
 
+# The package version. `npx projen bump` raises it from the conventional commits since the last tag
+# (scripts/release.py) and writes CHANGELOG.md; see "Releasing" in the README.
+VERSION = "0.1.0"
+# Placeholder home until the repository is public; check before the first publish.
+REPOSITORY = "https://github.com/tap-reviews/tap-reviews"
+
 project = PythonProject(
     name="tap-reviews",
     module_name="tap_reviews",
-    version="0.1.0",
+    version=VERSION,
     description="An AWS CDK v2 construct for a production-grade product-reviews API "
     "(DynamoDB, Lambda, API Gateway, CloudWatch, SSM) in one line.",
     author_name="tap-reviews maintainers",
@@ -34,7 +42,9 @@ project = PythonProject(
     uv=True,
     sample=False,
     pytest=False,
-    github=False,
+    # The release workflow below; nothing else GitHub-related (no mergify, no PR lint, no dependabot).
+    github=True,
+    github_options=GitHubOptions(mergify=False, pull_request_lint=False, workflows=True),
     deps=[
         f"aws-cdk-lib@^{AWS_CDK_LIB}",
         "constructs@^10.8.1",
@@ -53,6 +63,11 @@ project = PythonProject(
         "moto[server,ssm]@^5.2.5",
         # Drives the local server's OpenAPI document in test/test_local_schemathesis.py.
         "schemathesis@^4.32.5",
+        # Release gates: types, lint and the generated workflow's schema (vendored, works offline).
+        "mypy@^2.4.1",
+        "boto3-stubs[dynamodb,ssm]@~1.43.124",
+        "ruff@^0.17.6",
+        "check-jsonschema@^0.39.0",
     ],
     uv_options=UvOptions(
         # Without an explicit floor uv asks for the newest Python and tries to download it.
@@ -60,6 +75,29 @@ project = PythonProject(
             name="tap-reviews",
             requires_python=f">={PYTHON_FLOOR}",
             keywords=["aws-cdk", "cdk", "construct", "dynamodb", "api-gateway"],
+            license_files=["LICENSE"],
+            classifiers=[
+                "Development Status :: 4 - Beta",
+                "Framework :: AWS CDK",
+                "Framework :: AWS CDK :: 2",
+                "Intended Audience :: Developers",
+                "Operating System :: OS Independent",
+                "Programming Language :: Python :: 3",
+                "Programming Language :: Python :: 3 :: Only",
+                "Programming Language :: Python :: 3.11",
+                "Programming Language :: Python :: 3.12",
+                "Programming Language :: Python :: 3.13",
+                "Programming Language :: Python :: 3.14",
+                "Topic :: Software Development :: Libraries",
+                "Typing :: Typed",
+            ],
+            urls={
+                "Homepage": REPOSITORY,
+                "Documentation": f"{REPOSITORY}#readme",
+                "Repository": REPOSITORY,
+                "Issues": f"{REPOSITORY}/issues",
+                "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
+            },
             # `tap-reviews local`: serve a synthesized ProductReviewsApi on this machine.
             scripts={"tap-reviews": "tap_reviews.cli:main"},
         ),
@@ -71,14 +109,28 @@ project = PythonProject(
     ),
 )
 
-project.tasks.add_environment("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", QUIET_NODE[
-    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"
-])
+project.tasks.add_environment(
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", QUIET_NODE["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"]
+)
 # projen's uv defaults are relative (.venv/bin); steps that run in examples/ need absolute paths.
 project.tasks.add_environment("VIRTUAL_ENV", "$(echo $(pwd)/.venv)")
 project.tasks.add_environment("PATH", "$(echo $(pwd)/.venv/bin:$PATH)")
 
 pyproject = project.try_find_object_file("pyproject.toml")
+pyproject.add_override(
+    "tool.ruff",
+    {
+        "line-length": 120,
+        "target-version": "py311",
+        # Generated or vendored: integ-runner snapshots, the CDK CLI's node_modules.
+        "extend-exclude": ["test/integ/*.snapshot", "**/node_modules", "cdk.out"],
+    },
+)
+pyproject.add_override("tool.ruff.lint", {"select": ["E", "F", "W", "I", "B", "UP"]})
+pyproject.add_override(
+    "tool.mypy",
+    {"python_version": PYTHON_FLOOR, "strict": True, "files": ["src"]},
+)
 pyproject.add_override(
     "tool.pytest.ini_options",
     {
@@ -106,6 +158,22 @@ test.spawn(bootstrap)
 test.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="test/dynamodb_local")
 # JSII_DEPRECATED=fail turns any use of a deprecated CDK API during synthesis into an error.
 test.exec("pytest", receive_args=True, env={"JSII_DEPRECATED": "fail"})
+
+# --- release gates: types, lint, workflow schema ---------------------------------------------------
+typecheck = project.add_task("typecheck", description="mypy --strict on the library and its Lambda runtime")
+typecheck.exec("mypy --strict src")
+lint = project.add_task("lint", description="ruff: lint rules and formatting (check only)")
+lint.exec("ruff check .")
+lint.exec("ruff format --check .")
+check_workflows = project.add_task(
+    "check:workflows", description="Validate the generated GitHub workflows against their JSON schema (offline)"
+)
+check_workflows.exec("check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/release.yml")
+bump = project.add_task(
+    "bump",
+    description="Raise the version from the conventional commits since the last tag and write CHANGELOG.md",
+)
+bump.exec("python scripts/release.py bump", receive_args=True)
 
 # --- docs -------------------------------------------------------------------------------------------
 docgen = project.add_task("docgen", description="Generate API.md from the public docstrings")
@@ -135,6 +203,7 @@ drift.spawn(docgen)
 drift.exec("git diff --exit-code")
 # New files count as drift too (git diff only sees tracked ones).
 drift.exec("""bash -c 'test -z "$(git status --porcelain)" || { git status --short; exit 1; }'""")
+
 
 # --- example app files ------------------------------------------------------------------------------
 def private_npm_package(directory: str, name: str, description: str, dev_dependencies: dict[str, str]) -> None:
@@ -177,6 +246,53 @@ JsonFile(
 )
 
 License(project, spdx="Apache-2.0")
+
+# --- release ----------------------------------------------------------------------------------------
+# A version tag (vX.Y.Z, made by the documented procedure) runs CI's exact checks, then builds the wheel
+# and sdist with the package task and publishes them to PyPI by trusted publishing (OIDC, no token).
+CHECKOUT = JobStep(name="Check out", uses="actions/checkout@v4")
+TOOLCHAIN = [
+    JobStep(name="Python", uses="actions/setup-python@v5", with_={"python-version": PYTHON_FLOOR}),
+    JobStep(name="Node.js", uses="actions/setup-node@v4", with_={"node-version": "20"}),
+    JobStep(name="uv", run="python -m pip install uv==0.13.9"),
+]
+release_workflow = project.github.add_workflow("release")
+release_workflow.on(push=PushOptions(tags=["v*.*.*"]))
+release_workflow.add_jobs(
+    {
+        "test": Job(
+            runs_on=["ubuntu-latest"],
+            permissions=JobPermissions(contents=JobPermission.READ),
+            steps=[
+                CHECKOUT,
+                *TOOLCHAIN,
+                JobStep(
+                    name="Java 17 (DynamoDB Local)",
+                    uses="actions/setup-java@v4",
+                    with_={"distribution": "temurin", "java-version": "17"},
+                ),
+                JobStep(name="CI checks (tests, example synth, lint, types, drift)", run="bash .ci/run"),
+            ],
+        ),
+        "publish": Job(
+            needs=["test"],
+            runs_on=["ubuntu-latest"],
+            environment="pypi",
+            permissions=JobPermissions(contents=JobPermission.READ, id_token=JobPermission.WRITE),
+            steps=[
+                CHECKOUT,
+                *TOOLCHAIN,
+                JobStep(
+                    name="The tag is the package version",
+                    run='test "${GITHUB_REF_NAME#v}" = "$(python -c \'import tomllib; '
+                    'print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])\')"',
+                ),
+                JobStep(name="Build wheel and sdist", run="npx --yes projen package"),
+                JobStep(name="Publish to PyPI (trusted publishing)", uses="pypa/gh-action-pypi-publish@release/v1"),
+            ],
+        ),
+    }
+)
 
 project.gitignore.exclude(
     "cdk.out/",
