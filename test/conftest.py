@@ -14,7 +14,6 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import aws_cdk as cdk  # noqa: E402
-from aws_cdk import cx_api  # noqa: E402
 import pytest  # noqa: E402
 from aws_cdk import aws_apigateway as apigateway  # noqa: E402
 from aws_cdk import aws_cognito as cognito  # noqa: E402
@@ -22,6 +21,7 @@ from aws_cdk import aws_dynamodb as dynamodb  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_logs as logs  # noqa: E402
 from aws_cdk import aws_sns as sns  # noqa: E402
+from aws_cdk import cx_api  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
 from tap_reviews import CapacityBounds, ProductReviewsApi, ThrottleSettings  # noqa: E402
@@ -92,9 +92,7 @@ def two_unnamed_instances(stack: cdk.Stack) -> ProductReviewsApi:
 VARIANTS: dict[str, Callable[[cdk.Stack], Any]] = {
     "Defaults": lambda stack: ProductReviewsApi(stack, "Reviews"),
     "EveryPropCustomized": customize_every_prop,
-    "OnDemand": lambda stack: ProductReviewsApi(
-        stack, "Reviews", billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST
-    ),
+    "OnDemand": lambda stack: ProductReviewsApi(stack, "Reviews", billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST),
     "UnnamedTwice": two_unnamed_instances,
     "SeedZeroConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=1000),
     "NoReservedConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=None),
@@ -188,7 +186,11 @@ def table_definition_from_template(template: Template) -> dict[str, Any]:
         "KeySchema": properties["KeySchema"],
         "AttributeDefinitions": properties["AttributeDefinitions"],
         "GlobalSecondaryIndexes": [
-            {key: index[key] for key in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput") if key in index}
+            {
+                key: index[key]
+                for key in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+                if key in index
+            }
             for index in properties.get("GlobalSecondaryIndexes", [])
         ],
     }

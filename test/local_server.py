@@ -16,6 +16,7 @@ from typing import Any
 
 from conftest import REPO_ROOT
 from dynamodb_engine import NPM_DIR
+
 from tap_reviews.local.dynamodb_local import free_port
 
 #: The console script projen's pyproject declares, installed into the project's environment.

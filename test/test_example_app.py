@@ -8,7 +8,6 @@ import sys
 import pytest
 from aws_cdk import cx_api
 from aws_cdk.assertions import Match, Template
-
 from conftest import REPO_ROOT
 
 
@@ -79,7 +78,9 @@ def test_seed_000_stack_has_1000_concurrency_insights_week_long_logs_and_an_ssm_
             "FunctionName": "ReviewProcessor-tap-dev",
             "ReservedConcurrentExecutions": 1000,
             "MemorySize": 512,
-            "Layers": [Match.string_like_regexp("arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension-Arm64")],
+            "Layers": [
+                Match.string_like_regexp("arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension-Arm64")
+            ],
             "Environment": {"Variables": Match.object_like({"WRITE_TOKEN_PARAMETER": "/tap/dev/auth/token"})},
         },
     )

@@ -96,10 +96,15 @@ def test_function_may_only_use_the_table_actions_the_runtime_needs_on_the_table_
 
 
 def test_function_role_has_no_managed_policies_and_writes_only_to_its_own_log_group(defaults):
-    (role_id, role), = defaults.find_resources(
-        "AWS::IAM::Role", {"Properties": {"AssumeRolePolicyDocument": Match.object_like(
-            {"Statement": [Match.object_like({"Principal": {"Service": "lambda.amazonaws.com"}})]}
-        )}}
+    ((role_id, role),) = defaults.find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": Match.object_like(
+                    {"Statement": [Match.object_like({"Principal": {"Service": "lambda.amazonaws.com"}})]}
+                )
+            }
+        },
     ).items()
     assert "ManagedPolicyArns" not in role["Properties"]
     log_statements = [s for s in _statements(defaults) if any(a.startswith("logs:") for a in _as_list(s["Action"]))]
@@ -186,9 +191,7 @@ def test_write_token_parameter_is_readable_with_get_parameter_only_and_decryptab
                 }
             },
             "Effect": "Allow",
-            "Resource": {
-                "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-east-2:123456789012:key/*"]]
-            },
+            "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-east-2:123456789012:key/*"]]},
         },
     ]
 

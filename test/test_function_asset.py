@@ -84,11 +84,19 @@ ANSWERS_WITHOUT_STORAGE = [
     (event("POST", body=None), 400, "empty_body"),
     (event("POST", body="{not json"), 400, "malformed_json"),
     (event("POST", body="[1, 2]"), 400, "validation_failed"),
-    (event("POST", body=json.dumps({"product_id": "p1", "reviewer_id": "r1", "rating": "abc"})), 400, "validation_failed"),
+    (
+        event("POST", body=json.dumps({"product_id": "p1", "reviewer_id": "r1", "rating": "abc"})),
+        400,
+        "validation_failed",
+    ),
     (event("GET", query=None), 400, "invalid_query"),
     (event("GET", query={"product_id": "p1\n"}), 400, "invalid_query"),
     (event("GET", query={"product_id": "p1", "limit": "\u00b2"}), 400, "invalid_query"),
-    (event("POST", body=json.dumps({"product_id": "p1\n", "reviewer_id": "r1", "rating": 3})), 400, "validation_failed"),
+    (
+        event("POST", body=json.dumps({"product_id": "p1\n", "reviewer_id": "r1", "rating": 3})),
+        400,
+        "validation_failed",
+    ),
     (event("DELETE"), 405, "method_not_allowed"),
     (event("GET", path="/nowhere"), 404, "not_found"),
 ]
@@ -122,7 +130,7 @@ def test_handler_from_the_asset_answers_bad_requests_without_the_cdk_installed(a
     *log_lines, last_line = result.stdout.splitlines()
     responses = json.loads(last_line)
     assert [json.loads(line)["status"] for line in log_lines] == [status for _, status, _ in ANSWERS_WITHOUT_STORAGE]
-    for response, (_, status, code) in zip(responses, ANSWERS_WITHOUT_STORAGE):
+    for response, (_, status, code) in zip(responses, ANSWERS_WITHOUT_STORAGE, strict=True):
         assert response["statusCode"] == status
         assert response["headers"]["Content-Type"] == "application/json"
         assert response["headers"]["Access-Control-Allow-Origin"] == "*"

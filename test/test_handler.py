@@ -5,8 +5,8 @@ import json
 import threading
 
 import pytest
-
 from api_events import LambdaContext, call, event, review
+
 from tap_reviews.function_code.reviews_runtime import handler, paging
 
 
@@ -95,13 +95,25 @@ def test_listings_hold_only_reviews_never_summaries_or_idempotency_records(revie
         (review(rating=6), "validation_failed", ["rating: at most 5"]),
         (review(rating=True), "validation_failed", ["rating: must be integer"]),
         (review(admin=True), "validation_failed", ["admin: unknown field"]),
-        (review(product_id=""), "validation_failed", ["product_id: at least 1 characters", "product_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
+        (
+            review(product_id=""),
+            "validation_failed",
+            ["product_id: at least 1 characters", "product_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"],
+        ),
         (review(product_id="p 1"), "validation_failed", ["product_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
         (review(product_id="p-1\n"), "validation_failed", ["product_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
-        (review(reviewer_id="r" * 129), "validation_failed", ["reviewer_id: at most 128 characters", "reviewer_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
+        (
+            review(reviewer_id="r" * 129),
+            "validation_failed",
+            ["reviewer_id: at most 128 characters", "reviewer_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"],
+        ),
         (review(comment="x" * 2001), "validation_failed", ["comment: at most 2000 characters"]),
         (review(comment=7), "validation_failed", ["comment: must be string or null"]),
-        ({"comment": "only"}, "validation_failed", ["product_id: required", "reviewer_id: required", "rating: required"]),
+        (
+            {"comment": "only"},
+            "validation_failed",
+            ["product_id: required", "reviewer_id: required", "rating: required"],
+        ),
     ],
 )
 def test_rejected_post_answers_400_listing_each_problem_and_stores_nothing(reviews_table, body, code, details):
@@ -120,7 +132,7 @@ def test_body_over_32_kib_is_a_413_and_stores_nothing(reviews_table):
 
 
 def test_the_largest_valid_review_fits_even_with_every_character_escaped(reviews_table):
-    largest = review("p" * 128, "r" * 128, comment="\U0001F600" * 2000)
+    largest = review("p" * 128, "r" * 128, comment="\U0001f600" * 2000)
     body = json.dumps(largest)  # ensure_ascii: each emoji is a 12-byte surrogate-pair escape
     assert len(body) > 24_000
     answer = call("POST", body)
@@ -129,7 +141,9 @@ def test_the_largest_valid_review_fits_even_with_every_character_escaped(reviews
 
 def test_lone_surrogates_are_a_400_not_a_broken_answer(reviews_table):
     answer = call("POST", '{"product_id": "p-1", "reviewer_id": "r-1", "rating": 4, "comment": "\\ud800"}')
-    assert answer.status == 400 and answer.body["details"] == ["comment: must be valid Unicode (no unpaired surrogates)"]
+    assert answer.status == 400 and answer.body["details"] == [
+        "comment: must be valid Unicode (no unpaired surrogates)"
+    ]
     assert reviews_table.scan()["Items"] == []
     response = handler.handler(event("GET", query={"product_id": "p-1", "\ud800": "x"}), None)
     assert response["statusCode"] == 400

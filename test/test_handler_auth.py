@@ -4,10 +4,10 @@ import socket
 
 import boto3
 import pytest
+from api_events import call, review
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api_events import call, review
 from tap_reviews.function_code.reviews_runtime import auth, contract
 
 TOKEN = "s3cr3t-write-token-0123456789"

@@ -4,10 +4,10 @@ import json
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
-
 from api_events import call, review
+from botocore.awsrequest import AWSResponse
 from conftest import table_definition_from_template
+
 from tap_reviews.function_code.reviews_runtime import clients, contract, store
 
 
@@ -36,7 +36,10 @@ def fail_operation(operation: str, responses: list[AWSResponse | None]):
     return attempts
 
 
-THROTTLED = {"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", "message": "slow down"}
+THROTTLED = {
+    "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+    "message": "slow down",
+}
 
 
 def cancelled(*codes: str) -> dict:
@@ -130,9 +133,7 @@ def engine_that_goes_away(reviews_table, defaults, monkeypatch):
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint)
         monkeypatch.setattr(clients, "_clients", {})
-        boto3.client("dynamodb").create_table(
-            TableName=reviews_table.name, **table_definition_from_template(defaults)
-        )
+        boto3.client("dynamodb").create_table(TableName=reviews_table.name, **table_definition_from_template(defaults))
         yield engine
     finally:
         engine.stop()

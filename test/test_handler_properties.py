@@ -4,10 +4,10 @@ request stores nothing; every 201 reads back unchanged."""
 import json
 import string
 
+from api_events import call
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api_events import call
 from tap_reviews.function_code.reviews_runtime.schema import ID_CHARACTERS
 
 # The table fixture is shared by all examples of a test on purpose: checks compare item counts.
@@ -19,8 +19,9 @@ EXAMPLES = settings(
 any_characters = st.characters(exclude_categories=())
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(any_characters, max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(any_characters, max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(any_characters, max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 valid_ids = st.from_regex(rf"[{ID_CHARACTERS}]{{1,128}}", fullmatch=True)
@@ -40,7 +41,9 @@ review_bodies = (
             "extra": json_values,
         },
     )
-    | st.fixed_dictionaries({"product_id": valid_ids, "reviewer_id": valid_ids, "rating": st.integers(1, 5)}, optional={"comment": comments})
+    | st.fixed_dictionaries(
+        {"product_id": valid_ids, "reviewer_id": valid_ids, "rating": st.integers(1, 5)}, optional={"comment": comments}
+    )
     | json_values
 )
 
@@ -96,7 +99,8 @@ def test_any_query_is_a_200_or_a_400(reviews_table, query):
 
 @EXAMPLES
 @given(
-    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]) | st.text(string.ascii_uppercase, max_size=7),
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"])
+    | st.text(string.ascii_uppercase, max_size=7),
     path=st.sampled_from(["/reviews", "/", "/reviews/x"]) | st.text(any_characters, max_size=20),
     headers=st.dictionaries(
         st.sampled_from(["Idempotency-Key", "Origin", "Authorization", "X-Other"]), st.text(any_characters, max_size=30)

@@ -12,8 +12,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from local_server import CLI, request, start_server, synthesize_example
+
 from tap_reviews import cli
 from tap_reviews.local import assembly
 from tap_reviews.openapi import openapi_document
@@ -32,7 +32,12 @@ def data_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def server(example_assembly, data_dir, tmp_path_factory):
     running = start_server(
-        "--assembly", str(example_assembly), "--stack", "TapStackdev", "--data-dir", str(data_dir),
+        "--assembly",
+        str(example_assembly),
+        "--stack",
+        "TapStackdev",
+        "--data-dir",
+        str(data_dir),
         log_dir=tmp_path_factory.mktemp("server-logs"),
     )
     yield running
@@ -73,7 +78,9 @@ def test_post_then_read_back_by_product_and_by_reviewer(server):
 def test_pages_cover_every_review_once(server):
     product = unique("p")
     ids = [
-        request("POST", f"{server.url}/reviews", {"product_id": product, "reviewer_id": "r", "rating": 3}).body["review"]["review_id"]
+        request("POST", f"{server.url}/reviews", {"product_id": product, "reviewer_id": "r", "rating": 3}).body[
+            "review"
+        ]["review_id"]
         for _ in range(5)
     ]
     seen, token = [], None
@@ -99,7 +106,8 @@ def test_idempotency_key_replays_over_http(server):
 
 def test_cors_preflight_is_answered_as_the_template_configures_it(server, example_assembly):
     (options,) = [
-        r["Properties"] for r in template(example_assembly)["Resources"].values()
+        r["Properties"]
+        for r in template(example_assembly)["Resources"].values()
         if r["Type"] == "AWS::ApiGateway::Method" and r["Properties"]["HttpMethod"] == "OPTIONS"
     ]
     configured = {
@@ -127,11 +135,15 @@ def test_bodies_the_model_rejects_never_reach_the_function(server):
     assert reply.status == 400
     assert reply.body == {"error": "validation_failed", "message": "Invalid request body", "details": []}
     assert request("GET", f"{server.url}/reviews?product_id={product}").body["count"] == 0
-    assert f"POST /prod/reviews 400" in server.stderr
+    assert "POST /prod/reviews 400" in server.stderr
 
 
 def test_openapi_document_is_built_from_the_templates_request_model(server, example_assembly):
-    (model,) = [r["Properties"] for r in template(example_assembly)["Resources"].values() if r["Type"] == "AWS::ApiGateway::Model"]
+    (model,) = [
+        r["Properties"]
+        for r in template(example_assembly)["Resources"].values()
+        if r["Type"] == "AWS::ApiGateway::Model"
+    ]
     served = request("GET", f"http://127.0.0.1:{server.port}/openapi.json").body
     assert served == openapi_document(model["Schema"], server_url=server.url)
     shipped = json.loads((Path(cli.__file__).parent / "openapi.json").read_text())
@@ -162,13 +174,23 @@ def test_a_burst_beyond_the_stage_limits_gets_429(server):
 
 def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_assembly, tmp_path):
     data = tmp_path / "data"
-    first = start_server("--assembly", str(example_assembly), "--stack", "TapStackdev", "--data-dir", str(data), log_dir=tmp_path / "first")
+    first = start_server(
+        "--assembly",
+        str(example_assembly),
+        "--stack",
+        "TapStackdev",
+        "--data-dir",
+        str(data),
+        log_dir=tmp_path / "first",
+    )
     acknowledged, stop_posting = [], threading.Event()
 
     def post_until_stopped():
         while not stop_posting.is_set():
             try:
-                reply = request("POST", f"{first.url}/reviews", {"product_id": "p-restart", "reviewer_id": "r", "rating": 2})
+                reply = request(
+                    "POST", f"{first.url}/reviews", {"product_id": "p-restart", "reviewer_id": "r", "rating": 2}
+                )
             except OSError:
                 return
             if reply.status == 201:
@@ -185,7 +207,15 @@ def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_
     assert acknowledged and "stopped" in first.stderr
     assert subprocess.run(["pgrep", "-f", str(data)], capture_output=True).returncode == 1  # no DynamoDB Local left
 
-    second = start_server("--assembly", str(example_assembly), "--stack", "TapStackdev", "--data-dir", str(data), log_dir=tmp_path / "second")
+    second = start_server(
+        "--assembly",
+        str(example_assembly),
+        "--stack",
+        "TapStackdev",
+        "--data-dir",
+        str(data),
+        log_dir=tmp_path / "second",
+    )
     try:
         stored = request("GET", f"{second.url}/reviews?product_id=p-restart&limit=100").body
         assert sorted(r["review_id"] for r in stored["reviews"]) == sorted(acknowledged)
@@ -196,7 +226,14 @@ def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_
 
 
 def test_app_option_synthesizes_then_serves(tmp_path):
-    running = start_server("--app", f"{sys.executable} {Path(cli.__file__).parents[2] / 'examples' / 'app.py'}", "--stack", "TapLambdaStackdev", "--in-memory", log_dir=tmp_path)
+    running = start_server(
+        "--app",
+        f"{sys.executable} {Path(cli.__file__).parents[2] / 'examples' / 'app.py'}",
+        "--stack",
+        "TapLambdaStackdev",
+        "--in-memory",
+        log_dir=tmp_path,
+    )
     try:
         banner = (tmp_path / "stdout.log").read_text()
         assert "stack TapLambdaStackdev" in banner and "table ProductReviews-tap-dev" in banner
@@ -205,11 +242,18 @@ def test_app_option_synthesizes_then_serves(tmp_path):
         assert running.stop() == 0
 
 
-def test_an_existing_dynamodb_endpoint_is_used_and_the_table_created_there(example_assembly, dynamodb_endpoint, tmp_path):
+def test_an_existing_dynamodb_endpoint_is_used_and_the_table_created_there(
+    example_assembly, dynamodb_endpoint, tmp_path
+):
     import boto3
 
     running = start_server(
-        "--assembly", str(example_assembly), "--stack", "TapLambdaStackdev", "--dynamodb-endpoint", dynamodb_endpoint,
+        "--assembly",
+        str(example_assembly),
+        "--stack",
+        "TapLambdaStackdev",
+        "--dynamodb-endpoint",
+        dynamodb_endpoint,
         log_dir=tmp_path,
     )
     try:
@@ -241,10 +285,16 @@ def test_two_candidate_stacks_need_a_choice(capsys, example_assembly):
 
 def test_an_assembly_without_the_construct_is_refused(capsys, tmp_path):
     (tmp_path / "Empty.template.json").write_text(json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
-    (tmp_path / "manifest.json").write_text(json.dumps({
-        "version": "55.0.0",
-        "artifacts": {"Empty": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Empty.template.json"}}},
-    }))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "version": "55.0.0",
+                "artifacts": {
+                    "Empty": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Empty.template.json"}}
+                },
+            }
+        )
+    )
     line = refusal(capsys, "--assembly", str(tmp_path))
     assert line == "tap-reviews: no stack in the assembly holds a ProductReviewsApi (stacks: Empty)."
     assert "not a cloud assembly" in refusal(capsys, "--assembly", str(tmp_path / "missing"))
@@ -275,4 +325,6 @@ def test_missing_java_or_dynamodb_local_say_what_to_install(capsys, example_asse
 def test_the_console_script_exits_2_with_one_line(tmp_path):
     result = subprocess.run([str(CLI), "local", "--assembly", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"tap-reviews: {tmp_path} is not a cloud assembly (no manifest.json): pass --app or --assembly."]
+    assert result.stderr.strip().splitlines() == [
+        f"tap-reviews: {tmp_path} is not a cloud assembly (no manifest.json): pass --app or --assembly."
+    ]

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import settings
+from local_server import LocalServer, start_server, synthesize_example
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -32,8 +33,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from local_server import LocalServer, start_server, synthesize_example
 
 #: Fuzzed requests per operation (the coverage phase adds its own fixed set of boundary cases).
 MAX_EXAMPLES_PER_OPERATION = 40
@@ -56,7 +55,11 @@ def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]
     """The example app's TapStackdev served in memory; it must shut down cleanly afterwards."""
     assembly = synthesize_example(tmp_path_factory.mktemp("example.out"))
     server = start_server(
-        "--assembly", str(assembly), "--stack", "TapStackdev", "--in-memory",
+        "--assembly",
+        str(assembly),
+        "--stack",
+        "TapStackdev",
+        "--in-memory",
         log_dir=tmp_path_factory.mktemp("server-logs"),
     )
     yield server

@@ -15,9 +15,7 @@ def dashboard_body(template) -> str:
 
 
 def test_dashboard_answers_an_operators_questions_for_each_service(defaults):
-    defaults.has_resource_properties(
-        "AWS::CloudWatch::Dashboard", {"DashboardName": "ProductReviews-Dashboard-dev"}
-    )
+    defaults.has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardName": "ProductReviews-Dashboard-dev"})
     body = dashboard_body(defaults)
     widgets = json.loads(body.replace("<ref>", "REF"))["widgets"]
     titles = {w["properties"]["title"] for w in widgets}
@@ -33,9 +31,20 @@ def test_dashboard_answers_an_operators_questions_for_each_service(defaults):
         "Alarms",
         "Reviews created / bodies rejected by the function",
     }
-    for metric in ("Count", "Latency", "4XXError", "5XXError", "Invocations", "Duration", "Errors",
-                   "Throttles", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits",
-                   "ReadThrottleEvents", "WriteThrottleEvents"):
+    for metric in (
+        "Count",
+        "Latency",
+        "4XXError",
+        "5XXError",
+        "Invocations",
+        "Duration",
+        "Errors",
+        "Throttles",
+        "ConsumedReadCapacityUnits",
+        "ConsumedWriteCapacityUnits",
+        "ReadThrottleEvents",
+        "WriteThrottleEvents",
+    ):
         assert f'"{metric}"' in body, metric
     # The runtime's own metrics (embedded metric format), keyed by the function's name.
     function_id = next(iter(defaults.find_resources("AWS::Lambda::Function")))

@@ -82,7 +82,7 @@ def test_post_bodies_are_validated_at_the_edge_with_the_runtimes_own_schema(defa
     (model,) = defaults.find_resources("AWS::ApiGateway::Model").values()
     assert model["Properties"]["ContentType"] == "application/json"
     assert model["Properties"]["Schema"] == review_schema()
-    (validator_id, validator), = defaults.find_resources("AWS::ApiGateway::RequestValidator").items()
+    ((validator_id, validator),) = defaults.find_resources("AWS::ApiGateway::RequestValidator").items()
     assert validator["Properties"]["ValidateRequestBody"] is True
     assert validator["Properties"]["ValidateRequestParameters"] is True
     methods = methods_by_verb(defaults)
@@ -132,9 +132,7 @@ def test_custom_stage_throttle_and_origins(customized):
         "AWS::ApiGateway::Stage",
         {
             "StageName": "v1",
-            "MethodSettings": [
-                Match.object_like({"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100})
-            ],
+            "MethodSettings": [Match.object_like({"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100})],
         },
     )
     customized.has_resource_properties("AWS::ApiGateway::RestApi", {"Name": "ProductReviewsAPI-qa"})
@@ -152,7 +150,7 @@ def test_custom_stage_throttle_and_origins(customized):
 def test_stage_writes_json_access_logs_to_its_own_log_group(defaults):
     (stage,) = defaults.find_resources("AWS::ApiGateway::Stage").values()
     access_log = stage["Properties"]["AccessLogSetting"]
-    (log_group_id, log_group), = defaults.find_resources(
+    ((log_group_id, log_group),) = defaults.find_resources(
         "AWS::Logs::LogGroup", {"Properties": {"LogGroupName": "/aws/apigateway/ProductReviewsAPI-dev/access"}}
     ).items()
     assert access_log["DestinationArn"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
@@ -200,7 +198,7 @@ def test_a_web_acl_is_associated_with_the_stage_only_when_given(defaults, custom
 
 def test_execution_logs_go_to_a_group_the_stack_owns_with_retention(defaults):
     (api_id,) = defaults.find_resources("AWS::ApiGateway::RestApi")
-    (log_group_id, log_group), = [
+    ((log_group_id, log_group),) = [
         (logical_id, group)
         for logical_id, group in defaults.find_resources("AWS::Logs::LogGroup").items()
         if "Fn::Join" in str(group["Properties"].get("LogGroupName"))

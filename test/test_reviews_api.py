@@ -67,13 +67,22 @@ def stack():
 
 
 BAD_PROPS = [
-    ({"environment_suffix": "dev/../prod"}, "environment_suffix 'dev/../prod' is not allowed: use 1-32 letters, digits, '-' or '_'"),
+    (
+        {"environment_suffix": "dev/../prod"},
+        "environment_suffix 'dev/../prod' is not allowed: use 1-32 letters, digits, '-' or '_'",
+    ),
     ({"environment_suffix": ""}, "environment_suffix '' is not allowed"),
     ({"environment_suffix": "x" * 33}, f"environment_suffix '{'x' * 33}' is not allowed: use 1-32 letters"),
     ({"environment_suffix": "dev\n"}, "environment_suffix 'dev\\n' is not allowed"),
     ({"stage_name": "prod\n"}, "stage_name 'prod\\n' is not allowed"),
-    ({"cors_allow_origins": ["https://a.example.com\n"]}, "cors_allow_origins entry 'https://a.example.com\\n' is not an origin"),
-    ({"cors_allow_origins": ["https://a.example.com,https://b.example.com"]}, "cors_allow_origins entry 'https://a.example.com,https://b.example.com' is not an origin"),
+    (
+        {"cors_allow_origins": ["https://a.example.com\n"]},
+        "cors_allow_origins entry 'https://a.example.com\\n' is not an origin",
+    ),
+    (
+        {"cors_allow_origins": ["https://a.example.com,https://b.example.com"]},
+        "cors_allow_origins entry 'https://a.example.com,https://b.example.com' is not an origin",
+    ),
     ({"memory_size": 10241}, "memory_size must be an integer from 128 to 10240 (MB), got 10241."),
     ({"timeout": cdk.Duration.millis(1500)}, "timeout must be a whole number of seconds from 1 to 29, got 1.5 seconds"),
     ({"stage_name": "prod stage"}, "stage_name 'prod stage' is not allowed: use 1-128 letters, digits, '-' or '_'."),
@@ -81,32 +90,76 @@ BAD_PROPS = [
     ({"cors_allow_origins": []}, "cors_allow_origins must be a non-empty list of origins, got []"),
     ({"cors_allow_origins": "*"}, "cors_allow_origins must be a non-empty list of origins, got '*'"),
     ({"cors_allow_origins": ["*", "https://a.example.com"]}, "mixes '*' with specific origins"),
-    ({"cors_allow_origins": ["https://a.example.com/path"]}, "cors_allow_origins entry 'https://a.example.com/path' is not an origin"),
+    (
+        {"cors_allow_origins": ["https://a.example.com/path"]},
+        "cors_allow_origins entry 'https://a.example.com/path' is not an origin",
+    ),
     ({"reserved_concurrency": 0}, "reserved_concurrency must be None or an integer of at least 1, got 0."),
     ({"reserved_concurrency": -5}, "reserved_concurrency must be None or an integer of at least 1, got -5."),
     ({"memory_size": 64}, "memory_size must be an integer from 128 to 10240 (MB), got 64."),
-    ({"timeout": cdk.Duration.seconds(30)}, "timeout must be a whole number of seconds from 1 to 29, got 30 seconds: API Gateway stops waiting after 29 s."),
+    (
+        {"timeout": cdk.Duration.seconds(30)},
+        "timeout must be a whole number of seconds from 1 to 29, got 30 seconds: API Gateway stops waiting after 29 s.",
+    ),
     ({"timeout": cdk.Duration.millis(500)}, "timeout must be a whole number of seconds from 1 to 29, got 0.5 seconds"),
-    ({"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "read_capacity": CapacityBounds()}, "read_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED"),
-    ({"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "write_capacity": CapacityBounds()}, "write_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED"),
+    (
+        {"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "read_capacity": CapacityBounds()},
+        "read_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED",
+    ),
+    (
+        {"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "write_capacity": CapacityBounds()},
+        "write_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED",
+    ),
     ({"read_capacity": (5, 100)}, "read_capacity must be a CapacityBounds, got (5, 100)."),
-    ({"target_utilization_percent": 95}, "target_utilization_percent must be from 20 to 90 (DynamoDB auto-scaling's range), got 95."),
+    (
+        {"target_utilization_percent": 95},
+        "target_utilization_percent must be from 20 to 90 (DynamoDB auto-scaling's range), got 95.",
+    ),
     ({"target_utilization_percent": 10}, "target_utilization_percent must be from 20 to 90"),
-    ({"alarm_threshold_percent": 101}, "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got 101."),
-    ({"alarm_threshold_percent": -1}, "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got -1."),
-    ({"write_token_parameter_name": "tap auth token"}, "write_token_parameter_name 'tap auth token' is not an SSM parameter name"),
-    ({"write_token_parameter_name": "/tap//token"}, "write_token_parameter_name '/tap//token' is not an SSM parameter name"),
+    (
+        {"alarm_threshold_percent": 101},
+        "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got 101.",
+    ),
+    (
+        {"alarm_threshold_percent": -1},
+        "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got -1.",
+    ),
+    (
+        {"write_token_parameter_name": "tap auth token"},
+        "write_token_parameter_name 'tap auth token' is not an SSM parameter name",
+    ),
+    (
+        {"write_token_parameter_name": "/tap//token"},
+        "write_token_parameter_name '/tap//token' is not an SSM parameter name",
+    ),
     ({"write_token_parameter_name": "/aws/reserved"}, "not starting with 'aws' or 'ssm'"),
     ({"write_token_parameter_name": "/" + "t" * 940}, "is not an SSM parameter name: use up to 940"),
-    ({"write_token_parameter_name": "tap/auth/token"}, "write_token_parameter_name 'tap/auth/token' is not an SSM parameter name"),
-    ({"web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/0123abcd"}, "is not a regional WAFv2 web ACL ARN"),
-    ({"removal_policy": cdk.RemovalPolicy.DESTROY, "deletion_protection": True}, "removal_policy=RemovalPolicy.DESTROY with deletion_protection=True cannot delete the table"),
-    ({"iam_write_authorization": True, "write_token_parameter_name": "/tap/auth/token"}, "write_token_parameter_name cannot be combined with authorizer or iam_write_authorization"),
-    ({"write_token_parameter_name": "/tap/" + cdk.Aws.STACK_NAME}, "write_token_parameter_name must be a literal SSM parameter name"),
+    (
+        {"write_token_parameter_name": "tap/auth/token"},
+        "write_token_parameter_name 'tap/auth/token' is not an SSM parameter name",
+    ),
+    (
+        {"web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cf/0123abcd"},
+        "is not a regional WAFv2 web ACL ARN",
+    ),
+    (
+        {"removal_policy": cdk.RemovalPolicy.DESTROY, "deletion_protection": True},
+        "removal_policy=RemovalPolicy.DESTROY with deletion_protection=True cannot delete the table",
+    ),
+    (
+        {"iam_write_authorization": True, "write_token_parameter_name": "/tap/auth/token"},
+        "write_token_parameter_name cannot be combined with authorizer or iam_write_authorization",
+    ),
+    (
+        {"write_token_parameter_name": "/tap/" + cdk.Aws.STACK_NAME},
+        "write_token_parameter_name must be a literal SSM parameter name",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("props", "message"), BAD_PROPS, ids=[next(iter(p)) + "=" + repr(p[next(iter(p))])[:20] for p, _ in BAD_PROPS])
+@pytest.mark.parametrize(
+    ("props", "message"), BAD_PROPS, ids=[next(iter(p)) + "=" + repr(p[next(iter(p))])[:20] for p, _ in BAD_PROPS]
+)
 def test_bad_prop_is_rejected_before_any_resource_exists(stack, props, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         ProductReviewsApi(stack, "Reviews", **props)

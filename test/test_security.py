@@ -20,8 +20,8 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
-
 from conftest import ENV, REPO_ROOT, VARIANTS, WEB_ACL_ARN
+
 from tap_reviews import ProductReviewsApi
 
 #: Prop mixes checked besides the example app's two stacks. EveryPropCustomized is not one: it turns
@@ -194,8 +194,20 @@ def checkov(directory: Path) -> list[dict[str, Any]]:
     uv = shutil.which("uv")
     assert uv, "uv runs checkov in its own environment; install it with `pip install uv`"
     result = subprocess.run(
-        [uv, "tool", "run", "--from", spec, "checkov", "-d", str(directory), "--framework", "cloudformation",
-         "--output", "json"],
+        [
+            uv,
+            "tool",
+            "run",
+            "--from",
+            spec,
+            "checkov",
+            "-d",
+            str(directory),
+            "--framework",
+            "cloudformation",
+            "--output",
+            "json",
+        ],
         capture_output=True,
         text=True,
         check=False,

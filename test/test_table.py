@@ -43,9 +43,7 @@ def test_table_has_seed_keys_and_a_reviewer_index_sorted_by_review(defaults):
 
 
 def test_table_is_retained_by_default(defaults):
-    defaults.has_resource(
-        "AWS::DynamoDB::Table", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-    )
+    defaults.has_resource("AWS::DynamoDB::Table", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
 
 
 def test_default_capacity_scales_between_5_and_100_at_70_percent_on_table_and_index(defaults):

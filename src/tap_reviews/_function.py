@@ -9,7 +9,6 @@ import jsii
 from aws_cdk import CfnResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -103,7 +102,9 @@ def build_reviews_function(
     if write_token_parameter_name:
         function.add_environment(contract.ENV_WRITE_TOKEN_PARAMETER, write_token_parameter_name)
         _grant_write_token_read(function, write_token_parameter_name)
-    _accept_function_findings(function, role, lambda_insights=lambda_insights, write_token=bool(write_token_parameter_name))
+    _accept_function_findings(
+        function, role, lambda_insights=lambda_insights, write_token=bool(write_token_parameter_name)
+    )
     _depend_on_policy_only(function, role)
     return function, log_group
 
@@ -137,7 +138,9 @@ class _DependenciesExcept:
         )
 
 
-def _accept_function_findings(function: lambda_.Function, role: iam.Role, *, lambda_insights: bool, write_token: bool) -> None:
+def _accept_function_findings(
+    function: lambda_.Function, role: iam.Role, *, lambda_insights: bool, write_token: bool
+) -> None:
     """Acknowledge, with reasons, the scanner findings that are design choices of this function."""
     acknowledge_nag(
         role,
@@ -193,9 +196,7 @@ def _grant_write_token_read(function: lambda_.Function, parameter_name: str) -> 
     """Let the function read (and decrypt) exactly one SecureString: GetParameter, and KMS only via SSM."""
     stack = Stack.of(function)
     parameter_arn = stack.format_arn(service="ssm", resource="parameter", resource_name=parameter_name.lstrip("/"))
-    function.add_to_role_policy(
-        iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[parameter_arn])
-    )
+    function.add_to_role_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[parameter_arn]))
     # SecureStrings are encrypted with aws/ssm or a customer key the operator chose; either way SSM decrypts
     # on the function's behalf, with the parameter's ARN as encryption context.
     function.add_to_role_policy(

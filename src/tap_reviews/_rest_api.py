@@ -148,9 +148,7 @@ def build_rest_api(
         "ReviewModel",
         content_type="application/json",
         description="A review, as POST /reviews accepts it (the runtime validates with the same schema).",
-        schema=json_schema(
-            review_schema(reviewer_from_principal=write_authorization.principal_supplies_reviewer)
-        ),
+        schema=json_schema(review_schema(reviewer_from_principal=write_authorization.principal_supplies_reviewer)),
     )
     post_method = reviews.add_method(
         "POST",
@@ -233,7 +231,9 @@ def _accept_api_findings(
             else "Writes are open, the default until authorization is configured (authorizer, "
             "iam_write_authorization or write_token_parameter_name); synth warns tap-reviews:writesOpen."
         )
-        acknowledge_nag(post_method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4", reason=reason)
+        acknowledge_nag(
+            post_method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4", reason=reason
+        )
         skip_checkov(post_method, "CKV_AWS_59", reason=reason)
     elif authorizer is None or authorizer.authorization_type != apigateway.AuthorizationType.COGNITO:
         acknowledge_nag(
@@ -285,6 +285,4 @@ def json_schema(schema: dict[str, Any]) -> apigateway.JsonSchema:
     unknown = set(schema) - set(converters)
     if unknown:
         raise ValueError(f"JSON Schema keywords with no API Gateway mapping here: {sorted(unknown)}")
-    return apigateway.JsonSchema(
-        **{converters[key][0]: converters[key][1](value) for key, value in schema.items()}
-    )
+    return apigateway.JsonSchema(**{converters[key][0]: converters[key][1](value) for key, value in schema.items()})

@@ -47,7 +47,9 @@ def build_reviews_table(
         removal_policy=removal_policy,
         deletion_protection=deletion_protection,
         # The aws/dynamodb KMS key (visible and audited in the account), or the caller's own key.
-        encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED if encryption_key else dynamodb.TableEncryption.AWS_MANAGED,
+        encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED
+        if encryption_key
+        else dynamodb.TableEncryption.AWS_MANAGED,
         encryption_key=encryption_key,
         # Idempotency records expire; reviews and summaries never carry the attribute, so never expire.
         time_to_live_attribute=contract.TIME_TO_LIVE_ATTRIBUTE,

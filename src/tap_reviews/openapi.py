@@ -100,29 +100,60 @@ def openapi_document(body_schema: dict[str, Any] | None = None, *, server_url: s
                     "operationId": "listReviews",
                     "summary": "One page of a product's or a reviewer's reviews, newest first.",
                     "parameters": [
-                        {"name": "product_id", "in": "query", "schema": id_parameter,
-                         "description": "List this product's reviews (with its summary). Exactly one of product_id, reviewer_id."},
-                        {"name": "reviewer_id", "in": "query", "schema": id_parameter,
-                         "description": "List this reviewer's reviews. Exactly one of product_id, reviewer_id."},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
-                        {"name": "next_token", "in": "query", "schema": {"type": "string"},
-                         "description": "The previous page's next_token."},
+                        {
+                            "name": "product_id",
+                            "in": "query",
+                            "schema": id_parameter,
+                            "description": "List this product's reviews (with its summary). "
+                            "Exactly one of product_id, reviewer_id.",
+                        },
+                        {
+                            "name": "reviewer_id",
+                            "in": "query",
+                            "schema": id_parameter,
+                            "description": "List this reviewer's reviews. Exactly one of product_id, reviewer_id.",
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                        },
+                        {
+                            "name": "next_token",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "The previous page's next_token.",
+                        },
                     ],
-                    "responses": {"200": _json("#/components/schemas/ReviewPage", "A page of reviews."), **_errors(400, 500, 503)},
+                    "responses": {
+                        "200": _json("#/components/schemas/ReviewPage", "A page of reviews."),
+                        **_errors(400, 500, 503),
+                    },
                 },
                 "post": {
                     "operationId": "createReview",
                     "summary": "Store a review.",
                     "parameters": [
-                        {"name": "Idempotency-Key", "in": "header", "required": False,
-                         "schema": {"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[!-~]+$"},
-                         "description": "Retries with the same key and body return the first answer."},
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[!-~]+$"},
+                            "description": "Retries with the same key and body return the first answer.",
+                        },
                     ],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReviewBody"}}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReviewBody"}}},
+                    },
                     "responses": {
                         "201": {
-                            **_json("#/components/schemas/Created", "Stored (or replayed, with Idempotent-Replayed: true)."),
-                            "headers": {"Location": {"schema": {"type": "string"}, "description": "The product's listing."}},
+                            **_json(
+                                "#/components/schemas/Created", "Stored (or replayed, with Idempotent-Replayed: true)."
+                            ),
+                            "headers": {
+                                "Location": {"schema": {"type": "string"}, "description": "The product's listing."}
+                            },
                         },
                         **_errors(400, 401, 403, 409, 413, 500, 503),
                     },

@@ -194,7 +194,9 @@ class ProductReviewsApi(Construct):
             target_utilization_percent=target_utilization_percent,
             point_in_time_recovery=point_in_time_recovery,
             removal_policy=removal_policy,
-            deletion_protection=removal_policy != RemovalPolicy.DESTROY if deletion_protection is None else deletion_protection,
+            deletion_protection=removal_policy != RemovalPolicy.DESTROY
+            if deletion_protection is None
+            else deletion_protection,
             encryption_key=encryption_key,
         )
         self._function, self._log_group = build_reviews_function(
@@ -350,14 +352,10 @@ def _validate_props(
     if not isinstance(throttle, ThrottleSettings):
         raise ValueError(f"throttle must be a ThrottleSettings, got {throttle!r}.")
     if not isinstance(stage_name, str) or not STAGE_NAME_PATTERN.fullmatch(stage_name):
-        raise ValueError(
-            f"stage_name {stage_name!r} is not allowed: use 1-128 letters, digits, '-' or '_'."
-        )
+        raise ValueError(f"stage_name {stage_name!r} is not allowed: use 1-128 letters, digits, '-' or '_'.")
     _validate_origins(cors_allow_origins)
     if reserved_concurrency is not None and (
-        isinstance(reserved_concurrency, bool)
-        or not isinstance(reserved_concurrency, int)
-        or reserved_concurrency < 1
+        isinstance(reserved_concurrency, bool) or not isinstance(reserved_concurrency, int) or reserved_concurrency < 1
     ):
         raise ValueError(
             f"reserved_concurrency must be None or an integer of at least 1, got {reserved_concurrency!r}."
@@ -404,7 +402,8 @@ def _validate_props(
             "authorization type, so choose one."
         )
     if web_acl_arn is not None and not (
-        isinstance(web_acl_arn, str) and (Token.is_unresolved(web_acl_arn) or WEB_ACL_ARN_PATTERN.fullmatch(web_acl_arn))
+        isinstance(web_acl_arn, str)
+        and (Token.is_unresolved(web_acl_arn) or WEB_ACL_ARN_PATTERN.fullmatch(web_acl_arn))
     ):
         raise ValueError(
             f"web_acl_arn {web_acl_arn!r} is not a regional WAFv2 web ACL ARN "

@@ -63,5 +63,6 @@ class CapacityBounds:
             raise ValueError(f"CapacityBounds.min_capacity must be at least 1 capacity unit, got {self.min_capacity}.")
         if self.min_capacity > self.max_capacity:
             raise ValueError(
-                f"CapacityBounds.min_capacity ({self.min_capacity}) must not exceed CapacityBounds.max_capacity ({self.max_capacity})."
+                f"CapacityBounds.min_capacity ({self.min_capacity}) must not exceed "
+                f"CapacityBounds.max_capacity ({self.max_capacity})."
             )

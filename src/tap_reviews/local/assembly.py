@@ -118,15 +118,20 @@ def load(assembly_dir: Path, stack: str | None) -> LocalApi:
     else:
         candidates = [name for name in sorted(stacks) if _reviews_functions(_template(assembly_dir, stacks[name]))]
         if not candidates:
-            raise AssemblyError(f"no stack in the assembly holds a ProductReviewsApi (stacks: {', '.join(sorted(stacks))}).")
+            raise AssemblyError(
+                f"no stack in the assembly holds a ProductReviewsApi (stacks: {', '.join(sorted(stacks))})."
+            )
         if len(candidates) > 1:
-            raise AssemblyError(f"several stacks hold a ProductReviewsApi ({', '.join(candidates)}): pass --stack NAME.")
+            raise AssemblyError(
+                f"several stacks hold a ProductReviewsApi ({', '.join(candidates)}): pass --stack NAME."
+            )
     name = candidates[0]
     return _read_stack(assembly_dir, name, stacks[name])
 
 
 def _template(assembly_dir: Path, artifact: dict[str, Any]) -> dict[str, Any]:
-    return json.loads((assembly_dir / artifact["properties"]["templateFile"]).read_text())
+    template: dict[str, Any] = json.loads((assembly_dir / artifact["properties"]["templateFile"]).read_text())
+    return template
 
 
 def _reviews_functions(template: dict[str, Any]) -> list[str]:
@@ -157,9 +162,13 @@ def _read_stack(assembly_dir: Path, stack_name: str, artifact: dict[str, Any]) -
     resources: dict[str, dict[str, Any]] = template.get("Resources", {})
     functions = _reviews_functions(template)
     if not functions:
-        raise AssemblyError(f"stack {stack_name!r} holds no ProductReviewsApi (no function with handler {contract.HANDLER}).")
+        raise AssemblyError(
+            f"stack {stack_name!r} holds no ProductReviewsApi (no function with handler {contract.HANDLER})."
+        )
     if len(functions) > 1:
-        raise AssemblyError(f"stack {stack_name!r} holds {len(functions)} ProductReviewsApi; serving one at a time is supported.")
+        raise AssemblyError(
+            f"stack {stack_name!r} holds {len(functions)} ProductReviewsApi; serving one at a time is supported."
+        )
     function_id = functions[0]
     function = resources[function_id]["Properties"]
     table_id = _ref(function.get("Environment", {}).get("Variables", {}).get(contract.ENV_TABLE_NAME))
@@ -174,7 +183,9 @@ def _read_stack(assembly_dir: Path, stack_name: str, artifact: dict[str, Any]) -
         elif _ref(value) == table_id:
             environment[name] = table_name
         else:
-            raise AssemblyError(f"environment variable {name} of {function_id} is not a value the local server can resolve.")
+            raise AssemblyError(
+                f"environment variable {name} of {function_id} is not a value the local server can resolve."
+            )
     methods = {
         logical_id: resource["Properties"]
         for logical_id, resource in resources.items()
@@ -183,9 +194,11 @@ def _read_stack(assembly_dir: Path, stack_name: str, artifact: dict[str, Any]) -
     }
     if not methods:
         raise AssemblyError(f"no API Gateway method of stack {stack_name!r} invokes {function_id}.")
-    (api_id,) = {_ref(method["RestApiId"]) for method in methods.values()}
+    (api_id,) = {_ref(method["RestApiId"]) or "" for method in methods.values()}
     api_resources = {
-        logical_id: resource for logical_id, resource in resources.items() if _ref(resource.get("Properties", {}).get("RestApiId")) == api_id
+        logical_id: resource
+        for logical_id, resource in resources.items()
+        if _ref(resource.get("Properties", {}).get("RestApiId")) == api_id
     }
     paths = _resource_paths(api_id, api_resources)
     routes = {}
@@ -207,7 +220,7 @@ def _read_stack(assembly_dir: Path, stack_name: str, artifact: dict[str, Any]) -
             body_schema=_body_schema(method, resources),
         )
     (stage,) = [r["Properties"] for r in api_resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
-    settings = next(
+    settings: dict[str, Any] = next(
         (s for s in stage.get("MethodSettings", []) if s.get("HttpMethod") == "*" and s.get("ResourcePath") == "/*"), {}
     )
     return LocalApi(
@@ -307,5 +320,5 @@ def _asset_dir(assembly_dir: Path, stack_name: str, function: dict[str, Any]) ->
     if manifest.exists():
         source = json.loads(manifest.read_text()).get("files", {}).get(asset_hash, {}).get("source", {})
         if source.get("packaging") == "zip" and source.get("path"):
-            return assembly_dir / source["path"]
+            return assembly_dir / str(source["path"])
     raise AssemblyError(f"the function's code asset {asset_hash} is not in the assembly's asset manifest.")

@@ -112,7 +112,7 @@ class LocalGateway:
         if method == "GET" and url.path == "/openapi.json":
             return Answer(200, {"Content-Type": "application/json"}, json.dumps(self.openapi, indent=2).encode())
         stage_prefix = f"/{self.api.stage_name}"
-        path = url.path[len(stage_prefix):] if url.path.startswith(stage_prefix + "/") else None
+        path = url.path[len(stage_prefix) :] if url.path.startswith(stage_prefix + "/") else None
         if path is None or path not in self.api.paths:
             return self.gateway_answer("MISSING_AUTHENTICATION_TOKEN")
         if not self.bucket.take():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 # Imported at load (Lambda's init phase), not inside the first request: every stored or listed review needs it.
 import boto3
@@ -15,8 +15,12 @@ CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, co
 _clients: dict[str, Any] = {}
 
 
-def client(service: str) -> Any:
+def client(service: Literal["dynamodb", "ssm"]) -> Any:
     """The shared client for ``service`` (``CLIENT_CONFIG``), created on first use."""
     if service not in _clients:
-        _clients[service] = boto3.client(service, config=CLIENT_CONFIG)
+        # One literal per call: boto3's type stubs pick the client type from the service name.
+        if service == "dynamodb":
+            _clients[service] = boto3.client("dynamodb", config=CLIENT_CONFIG)
+        else:
+            _clients[service] = boto3.client("ssm", config=CLIENT_CONFIG)
     return _clients[service]

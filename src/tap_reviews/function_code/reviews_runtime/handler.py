@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -89,7 +89,9 @@ def _review_from(payload: Any, principal: str | None) -> dict[str, Any]:
     return review
 
 
-def _idempotency_claim(headers: dict[str, str], review: dict[str, Any], principal: str | None) -> store.IdempotencyClaim | None:
+def _idempotency_claim(
+    headers: dict[str, str], review: dict[str, Any], principal: str | None
+) -> store.IdempotencyClaim | None:
     key = headers.get("idempotency-key")
     if key is None:
         return None
@@ -131,7 +133,7 @@ def create_review(event: dict[str, Any]) -> dict[str, Any]:
     review = _review_from(json_body(event), principal)
     claim = _idempotency_claim(headers, review, principal)
     review[contract.SORT_KEY] = new_review_id()
-    review["created_at"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    review["created_at"] = datetime.now(UTC).isoformat(timespec="milliseconds")
     try:
         store.put_review(review, claim)
     except store.IdempotencyKeyTaken as taken:
@@ -146,7 +148,9 @@ def create_review(event: dict[str, Any]) -> dict[str, Any]:
 def _listing_request(query: dict[str, str]) -> tuple[str, str, int]:
     unknown = sorted(set(query) - QUERY_PARAMETERS)
     if unknown:
-        raise ApiError(400, "invalid_query", "Unknown query parameters.", [f"{name}: unknown parameter" for name in unknown])
+        raise ApiError(
+            400, "invalid_query", "Unknown query parameters.", [f"{name}: unknown parameter" for name in unknown]
+        )
     given = [name for name in ("product_id", "reviewer_id") if name in query]
     if len(given) != 1:
         raise ApiError(400, "invalid_query", "Give exactly one of product_id or reviewer_id.")
@@ -216,7 +220,9 @@ def _dispatch(event: dict[str, Any], context: Any) -> tuple[dict[str, Any], str 
             return response, "service_unavailable"
         logging.getLogger(__name__).exception("unhandled error")
         request_id = getattr(context, "aws_request_id", None)
-        return error_response(event, 500, "internal_error", "Internal server error.", request_id=request_id), "internal_error"
+        return error_response(
+            event, 500, "internal_error", "Internal server error.", request_id=request_id
+        ), "internal_error"
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

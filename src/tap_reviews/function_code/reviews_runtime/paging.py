@@ -58,4 +58,3 @@ def decode(token: str, key_names: tuple[str, ...], partition_value: str) -> dict
 def key_names_for(by_product: bool) -> tuple[str, ...]:
     """The key attributes a page ends on: the table's key, or the reviewer index's key plus the table's."""
     return PRODUCT_KEY if by_product else REVIEWER_KEY
-

@@ -29,6 +29,7 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 #: Attempts at a transaction that lost a race with another write to the same product summary.
 TRANSACTION_ATTEMPTS = 4
 
+
 def dynamodb() -> Any:
     """The DynamoDB client."""
     return clients.client("dynamodb")
@@ -97,7 +98,10 @@ def put_review(review: dict[str, Any], claim: IdempotencyClaim | None) -> None:
             "Update": {
                 "TableName": table,
                 "Key": _to_item(
-                    {contract.PARTITION_KEY: review[contract.PARTITION_KEY], contract.SORT_KEY: contract.SUMMARY_SORT_KEY}
+                    {
+                        contract.PARTITION_KEY: review[contract.PARTITION_KEY],
+                        contract.SORT_KEY: contract.SUMMARY_SORT_KEY,
+                    }
                 ),
                 "UpdateExpression": "ADD review_count :one, rating_total :rating",
                 "ExpressionAttributeValues": _to_item({":one": 1, ":rating": review["rating"]}),
@@ -121,7 +125,10 @@ def put_review(review: dict[str, Any], claim: IdempotencyClaim | None) -> None:
                     ),
                     # DynamoDB deletes expired items within days, not at once: an expired record is free.
                     "ConditionExpression": "attribute_not_exists(#pk) OR #expires < :now",
-                    "ExpressionAttributeNames": {"#pk": contract.PARTITION_KEY, "#expires": contract.TIME_TO_LIVE_ATTRIBUTE},
+                    "ExpressionAttributeNames": {
+                        "#pk": contract.PARTITION_KEY,
+                        "#expires": contract.TIME_TO_LIVE_ATTRIBUTE,
+                    },
                     "ExpressionAttributeValues": _to_item({":now": now}),
                 }
             }
