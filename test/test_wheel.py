@@ -1,4 +1,5 @@
-"""What users meet: the built wheel, installed into a fresh virtual environment outside the repo.
+"""What users meet: the wheel the projen `package` task builds, installed into a fresh virtual environment
+outside the repo, with the LOWEST aws-cdk-lib and constructs the dependency ranges allow.
 
 A user's app there instantiates ProductReviewsApi with its own props and synthesizes; the Lambda
 asset in its cloud assembly must hold the runtime code, so a packaging slip fails here.
@@ -12,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT
 
 USER_APP = """
@@ -34,25 +34,37 @@ app.synth()
 """
 
 
+def built_distributions(work: Path) -> dict[str, list[Path]]:
+    """Run the projen `package` task (as the release workflow does) and copy out what it built."""
+    dist = REPO_ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    subprocess.run(["npx", "--yes", "projen", "package"], cwd=REPO_ROOT, check=True, capture_output=True)
+    copied = shutil.copytree(dist, work / "dist")
+    shutil.rmtree(dist)
+    return {"wheel": sorted(copied.glob("tap_reviews-*.whl")), "sdist": sorted(copied.glob("tap_reviews-*.tar.gz"))}
+
+
 @pytest.fixture(scope="module")
 def user_app(tmp_path_factory):
     uv = shutil.which("uv")
     assert uv, "uv is needed to build the wheel (pip install uv)"
     work = tmp_path_factory.mktemp("wheel")
-    subprocess.run([uv, "build", "--wheel", "-o", str(work / "dist"), str(REPO_ROOT)], check=True, capture_output=True)
-    (wheel,) = (work / "dist").glob("tap_reviews-*.whl")
+    (wheel,) = built_distributions(work)["wheel"]
     venv = work / "venv"
     subprocess.run([uv, "venv", "--python", sys.executable, str(venv)], check=True, capture_output=True)
     python = venv / "bin" / "python"
-    subprocess.run([uv, "pip", "install", "--python", str(python), str(wheel)], check=True, capture_output=True)
+    # The floor of each dependency range, not the newest: the oldest versions we claim to support.
+    subprocess.run(
+        [uv, "pip", "install", "--python", str(python), "--resolution", "lowest-direct", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     app_dir = work / "app"
     app_dir.mkdir()
     (app_dir / "app.py").write_text(USER_APP)
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
     env.update({"CDK_OUTDIR": str(app_dir / "cdk.out"), "JSII_DEPRECATED": "fail"})
-    result = subprocess.run(
-        [str(python), "-I", "app.py"], cwd=app_dir, env=env, capture_output=True, text=True
-    )
+    result = subprocess.run([str(python), "-I", "app.py"], cwd=app_dir, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout, app_dir / "cdk.out"
 
@@ -99,3 +111,50 @@ def test_the_wheel_installs_the_cli_and_ships_the_openapi_document(user_app):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "tap-reviews: no stack 'Nope' in the assembly; it has: ShopReviews."
+
+
+def declared_floor(package: str) -> str:
+    import tomllib
+
+    dependencies = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    (spec,) = [d for d in dependencies if d.startswith(package + ">=")]
+    return spec.split(">=")[1].split(",")[0]
+
+
+def test_the_app_ran_on_the_lowest_supported_aws_cdk_lib_and_constructs(user_app):
+    _, outdir = user_app
+    venv = outdir.parent.parent / "venv"
+    for package, module in (("aws-cdk-lib", "aws_cdk_lib"), ("constructs", "constructs")):
+        (dist_info,) = venv.glob(f"lib/python*/site-packages/{module}-*.dist-info")
+        assert dist_info.name == f"{module}-{declared_floor(package)}.dist-info"
+
+
+def test_package_metadata_is_fit_for_pypi(user_app):
+    _, outdir = user_app
+    venv = outdir.parent.parent / "venv"
+    (dist_info,) = venv.glob("lib/python*/site-packages/tap_reviews-*.dist-info")
+    metadata = (dist_info / "METADATA").read_text()
+    for line in (
+        "License-Expression: Apache-2.0",
+        "Classifier: Framework :: AWS CDK :: 2",
+        "Classifier: Typing :: Typed",
+        "Requires-Python: >=3.11",
+        "Keywords: aws-cdk,cdk,construct,dynamodb,api-gateway",
+        "Description-Content-Type: text/markdown",
+    ):
+        assert line in metadata, line
+    assert "Project-URL: Repository, " in metadata
+    assert "# tap-reviews" in metadata  # the README is the long description
+    assert (dist_info / "licenses" / "LICENSE").exists()
+    (typed,) = venv.glob("lib/python*/site-packages/tap_reviews/py.typed")
+    assert typed.exists()
+
+
+def test_the_sdist_holds_the_sources_runtime_and_license(tmp_path):
+    import tarfile
+
+    (sdist,) = built_distributions(tmp_path)["sdist"]
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"LICENSE", "README.md", "pyproject.toml", "src/tap_reviews/function_code/reviews_runtime/handler.py",
+            "src/tap_reviews/openapi.json", "src/tap_reviews/py.typed"} <= names
