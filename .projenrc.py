@@ -301,5 +301,7 @@ project.gitignore.exclude(
 )
 # projen's Python ignore list contains `lib/`, which would hide CDK-style folders; nothing here needs it.
 project.gitignore.include("src/tap_reviews/**")
+# ...but not bytecode written beside the sources when PYTHONDONTWRITEBYTECODE is unset.
+project.gitignore.exclude("src/tap_reviews/**/__pycache__/")
 
 project.synth()
