@@ -87,7 +87,8 @@ def bump(root: Path, *, synthesize: bool, on: date) -> str:
     projenrc.write_text(VERSION_LINE.sub(f'VERSION = "{version}"', projenrc.read_text(), count=1))
     changelog = root / "CHANGELOG.md"
     earlier = changelog.read_text().removeprefix(CHANGELOG_TITLE).lstrip("\n") if changelog.exists() else ""
-    changelog.write_text(f"{CHANGELOG_TITLE}\n\n{changelog_section(version, commits, on)}\n{earlier}".rstrip("\n") + "\n")
+    section = changelog_section(version, commits, on)
+    changelog.write_text(f"{CHANGELOG_TITLE}\n\n{section}\n{earlier}".rstrip("\n") + "\n")
     if synthesize:
         subprocess.run(
             [sys.executable, ".projenrc.py"], cwd=root, check=True, env={**os.environ, "PROJEN_DISABLE_POST": "true"}

@@ -156,5 +156,11 @@ def test_the_sdist_holds_the_sources_runtime_and_license(tmp_path):
     (sdist,) = built_distributions(tmp_path)["sdist"]
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    assert {"LICENSE", "README.md", "pyproject.toml", "src/tap_reviews/function_code/reviews_runtime/handler.py",
-            "src/tap_reviews/openapi.json", "src/tap_reviews/py.typed"} <= names
+    assert {
+        "LICENSE",
+        "README.md",
+        "pyproject.toml",
+        "src/tap_reviews/function_code/reviews_runtime/handler.py",
+        "src/tap_reviews/openapi.json",
+        "src/tap_reviews/py.typed",
+    } <= names
