@@ -175,6 +175,15 @@ bump = project.add_task(
 )
 bump.exec("python scripts/release.py bump", receive_args=True)
 
+# --- benchmarks -------------------------------------------------------------------------------------
+bench = project.add_task(
+    "bench",
+    description="Run the benchmarks (bench/) against DynamoDB Local; print the table and write BENCHMARKS.md",
+)
+bench.spawn(bootstrap)
+bench.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="test/dynamodb_local")
+bench.exec("python bench/run.py", receive_args=True, env={"JSII_DEPRECATED": "fail"})
+
 # --- docs -------------------------------------------------------------------------------------------
 docgen = project.add_task("docgen", description="Generate API.md from the public docstrings")
 docgen.exec("python scripts/docgen.py")
