@@ -257,12 +257,16 @@ JsonFile(
 License(project, spdx="Apache-2.0")
 
 # --- release ----------------------------------------------------------------------------------------
+PACKAGE_COMMAND = "uv build"
+# Extra arguments reach uv (the wheel test builds into its own directory: --out-dir DIR).
+project.tasks.try_find("package").reset(PACKAGE_COMMAND, receive_args=True)
 # A version tag (vX.Y.Z, made by the documented procedure) runs CI's exact checks, then builds the wheel
 # and sdist with the package task and publishes them to PyPI by trusted publishing (OIDC, no token).
 CHECKOUT = JobStep(name="Check out", uses="actions/checkout@v4")
 TOOLCHAIN = [
     JobStep(name="Python", uses="actions/setup-python@v5", with_={"python-version": PYTHON_FLOOR}),
-    JobStep(name="Node.js", uses="actions/setup-node@v4", with_={"node-version": "20"}),
+    # jsii (aws-cdk-lib) supports Node 22 and 24; this machine's 20 only works with a warning.
+    JobStep(name="Node.js", uses="actions/setup-node@v4", with_={"node-version": "22"}),
     JobStep(name="uv", run="python -m pip install uv==0.13.9"),
 ]
 release_workflow = project.github.add_workflow("release")
@@ -296,7 +300,14 @@ release_workflow.add_jobs(
                     run='test "${GITHUB_REF_NAME#v}" = "$(python -c \'import tomllib; '
                     'print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])\')"',
                 ),
-                JobStep(name="Build wheel and sdist", run="npx --yes projen package"),
+                JobStep(
+                    name="Not a placeholder",
+                    run="! grep -n 'tap-reviews.invalid' pyproject.toml || "
+                    "{ echo 'set the author email and REPOSITORY in .projenrc.py before publishing'; exit 1; }",
+                ),
+                # The package task's own command, run without fetching an unpinned projen CLI into a job
+                # that can mint PyPI tokens (test_release.py checks the two stay the same).
+                JobStep(name="Build wheel and sdist (the package task)", run=PACKAGE_COMMAND),
                 JobStep(name="Publish to PyPI (trusted publishing)", uses="pypa/gh-action-pypi-publish@release/v1"),
             ],
         ),

@@ -69,8 +69,10 @@ def _git(root: Path, *args: str) -> str:
 
 
 def commits_since_last_tag(root: Path) -> list[Commit]:
-    tags = _git(root, "tag", "--list", "v*", "--sort=-v:refname").split()
-    revisions = f"{tags[0]}..HEAD" if tags else "HEAD"
+    described = subprocess.run(
+        ["git", "describe", "--tags", "--match", "v*", "--abbrev=0"], cwd=root, capture_output=True, text=True
+    )
+    revisions = f"{described.stdout.strip()}..HEAD" if described.returncode == 0 else "HEAD"
     messages = _git(root, "log", "--format=%B%x00", revisions).split("\x00")
     return [commit for commit in map(parse, (m.strip() for m in messages if m.strip())) if commit]
 
@@ -86,13 +88,18 @@ def bump(root: Path, *, synthesize: bool, on: date) -> str:
         raise SystemExit("nothing to release: no feat, fix, perf or breaking commit since the last tag")
     projenrc.write_text(VERSION_LINE.sub(f'VERSION = "{version}"', projenrc.read_text(), count=1))
     changelog = root / "CHANGELOG.md"
-    earlier = changelog.read_text().removeprefix(CHANGELOG_TITLE).lstrip("\n") if changelog.exists() else ""
+    text = changelog.read_text() if changelog.exists() else f"{CHANGELOG_TITLE}\n"
+    # The title and its introduction stay on top; the new section goes before the newest release.
+    preamble, marker, releases = text.partition("\n## ")
     section = changelog_section(version, commits, on)
-    changelog.write_text(f"{CHANGELOG_TITLE}\n\n{section}\n{earlier}".rstrip("\n") + "\n")
+    earlier = f"## {releases}" if marker else ""
+    changelog.write_text(f"{preamble.rstrip()}\n\n{section}\n{earlier}".rstrip("\n") + "\n")
     if synthesize:
         subprocess.run(
             [sys.executable, ".projenrc.py"], cwd=root, check=True, env={**os.environ, "PROJEN_DISABLE_POST": "true"}
         )
+        # uv.lock records the project's own version: without this, `uv sync --locked` fails the release.
+        subprocess.run(["uv", "lock"], cwd=root, check=True, capture_output=True)
     return version
 
 
@@ -103,7 +110,10 @@ def main() -> None:
     parser.add_argument("--no-synth", action="store_true", help="do not re-run projen (tests)")
     args = parser.parse_args()
     version = bump(args.root, synthesize=not args.no_synth, on=date.today())
-    print(f"v{version}: review CHANGELOG.md, commit `chore(release): v{version}`, tag v{version}, push the tag")
+    print(
+        f"v{version}: review CHANGELOG.md, commit it with .projenrc.py, pyproject.toml and uv.lock as "
+        f"`chore(release): v{version}`, tag v{version}, push the tag"
+    )
 
 
 if __name__ == "__main__":

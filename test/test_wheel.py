@@ -1,5 +1,5 @@
 """What users meet: the wheel the projen `package` task builds, installed into a fresh virtual environment
-outside the repo, with the LOWEST aws-cdk-lib and constructs the dependency ranges allow.
+outside the repo, with the lowest aws-cdk-lib and constructs the dependency ranges allow.
 
 A user's app there instantiates ProductReviewsApi with its own props and synthesizes; the Lambda
 asset in its cloud assembly must hold the runtime code, so a packaging slip fails here.
@@ -35,29 +35,33 @@ app.synth()
 
 
 def built_distributions(work: Path) -> dict[str, list[Path]]:
-    """Run the projen `package` task (as the release workflow does) and copy out what it built."""
-    dist = REPO_ROOT / "dist"
-    shutil.rmtree(dist, ignore_errors=True)
-    subprocess.run(["npx", "--yes", "projen", "package"], cwd=REPO_ROOT, check=True, capture_output=True)
-    copied = shutil.copytree(dist, work / "dist")
-    shutil.rmtree(dist)
-    return {"wheel": sorted(copied.glob("tap_reviews-*.whl")), "sdist": sorted(copied.glob("tap_reviews-*.tar.gz"))}
+    """Run the projen `package` task (the release workflow runs the same command) into ``work/dist``."""
+    dist = work / "dist"
+    subprocess.run(
+        ["npx", "--yes", "projen", "package", "--out-dir", str(dist)], cwd=REPO_ROOT, check=True, capture_output=True
+    )
+    return {"wheel": sorted(dist.glob("tap_reviews-*.whl")), "sdist": sorted(dist.glob("tap_reviews-*.tar.gz"))}
 
 
 @pytest.fixture(scope="module")
-def user_app(tmp_path_factory):
+def distributions(tmp_path_factory) -> dict[str, list[Path]]:
+    return built_distributions(tmp_path_factory.mktemp("package"))
+
+
+@pytest.fixture(scope="module")
+def user_app(tmp_path_factory, distributions):
     uv = shutil.which("uv")
     assert uv, "uv is needed to build the wheel (pip install uv)"
     work = tmp_path_factory.mktemp("wheel")
-    (wheel,) = built_distributions(work)["wheel"]
+    (wheel,) = distributions["wheel"]
     venv = work / "venv"
     subprocess.run([uv, "venv", "--python", sys.executable, str(venv)], check=True, capture_output=True)
     python = venv / "bin" / "python"
-    # The floor of each dependency range, not the newest: the oldest versions we claim to support.
+    # The floor of each dependency range, named explicitly (a resolution strategy would only apply to the
+    # wheel itself, not to its dependencies): the oldest versions we claim to support.
+    floors = [f"{package}=={declared_floor(package)}" for package in ("aws-cdk-lib", "constructs")]
     subprocess.run(
-        [uv, "pip", "install", "--python", str(python), "--resolution", "lowest-direct", str(wheel)],
-        check=True,
-        capture_output=True,
+        [uv, "pip", "install", "--python", str(python), str(wheel), *floors], check=True, capture_output=True
     )
     app_dir = work / "app"
     app_dir.mkdir()
@@ -150,10 +154,10 @@ def test_package_metadata_is_fit_for_pypi(user_app):
     assert typed.exists()
 
 
-def test_the_sdist_holds_the_sources_runtime_and_license(tmp_path):
+def test_the_sdist_holds_the_sources_runtime_and_license(distributions):
     import tarfile
 
-    (sdist,) = built_distributions(tmp_path)["sdist"]
+    (sdist,) = distributions["sdist"]
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert {
