@@ -415,7 +415,11 @@ def _flip_sentence(cost: Any, workload: Any, props: Any, flip: Any) -> str:
             f"above the capacity floor provisioned capacity costs {ratio:.2f}x on-demand per request unit at peak "
             f"factor {workload.peak_factor:g} and {props.target_utilization_percent:g}% target utilization"
         )
-        why += ", so it never catches up" if ratio >= 1 else ", so it would win at higher volumes"
+        why += (
+            ", so with capacity held at peak all month (an upper bound) it never catches up"
+            if ratio >= 1
+            else ", so it would win at higher volumes"
+        )
         return (
             f"flip: none, {low} is cheaper at every volume ({searched}; the search stops there because "
             f"{flip.search_limit}); {why}."
