@@ -166,7 +166,7 @@ def reviews_table(dynamodb_endpoint: str, defaults: Template, monkeypatch: pytes
 
     name = f"reviews-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb")
-    client.create_table(TableName=name, **table_definition_from_template(defaults))
+    client.create_table(**table_definition_from_template(defaults, name))
     monkeypatch.setenv(contract.ENV_TABLE_NAME, name)
     monkeypatch.setenv(contract.ENV_ALLOWED_ORIGINS, "*")
     monkeypatch.setenv(contract.ENV_ENVIRONMENT_SUFFIX, "test")
@@ -178,24 +178,10 @@ def reviews_table(dynamodb_endpoint: str, defaults: Template, monkeypatch: pytes
     client.delete_table(TableName=name)
 
 
-def table_definition_from_template(template: Template) -> dict[str, Any]:
-    """The CreateTable request for the table the construct synthesizes: keys, index, capacity."""
+def table_definition_from_template(template: Template, table_name: str) -> dict[str, Any]:
+    """CreateTable for the table the construct synthesizes, made as `tap-reviews local` makes it (keys and
+    index from the template; on demand, since DynamoDB Local enforces no capacity)."""
+    from tap_reviews.local.assembly import create_table_request
+
     (table,) = template.find_resources("AWS::DynamoDB::Table").values()
-    properties = table["Properties"]
-    request = {
-        "KeySchema": properties["KeySchema"],
-        "AttributeDefinitions": properties["AttributeDefinitions"],
-        "GlobalSecondaryIndexes": [
-            {
-                key: index[key]
-                for key in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
-                if key in index
-            }
-            for index in properties.get("GlobalSecondaryIndexes", [])
-        ],
-    }
-    if "ProvisionedThroughput" in properties:
-        request["ProvisionedThroughput"] = properties["ProvisionedThroughput"]
-    else:
-        request["BillingMode"] = properties["BillingMode"]
-    return request
+    return create_table_request(table_name, table["Properties"])

@@ -133,7 +133,7 @@ def engine_that_goes_away(reviews_table, defaults, monkeypatch):
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint)
         monkeypatch.setattr(clients, "_clients", {})
-        boto3.client("dynamodb").create_table(TableName=reviews_table.name, **table_definition_from_template(defaults))
+        boto3.client("dynamodb").create_table(**table_definition_from_template(defaults, reviews_table.name))
         yield engine
     finally:
         engine.stop()

@@ -174,15 +174,14 @@ def test_a_burst_beyond_the_stage_limits_gets_429(server):
 
 def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_assembly, tmp_path):
     data = tmp_path / "data"
-    first = start_server(
-        "--assembly",
-        str(example_assembly),
-        "--stack",
-        "TapStackdev",
-        "--data-dir",
-        str(data),
-        log_dir=tmp_path / "first",
-    )
+
+    def serve(log_name: str):
+        return start_server(
+            "--assembly", str(example_assembly), "--stack", "TapStackdev", "--data-dir", str(data),
+            log_dir=tmp_path / log_name,
+        )  # fmt: skip
+
+    first = serve("first")
     acknowledged, stop_posting = [], threading.Event()
 
     def post_until_stopped():
@@ -207,15 +206,7 @@ def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_
     assert acknowledged and "stopped" in first.stderr
     assert subprocess.run(["pgrep", "-f", str(data)], capture_output=True).returncode == 1  # no DynamoDB Local left
 
-    second = start_server(
-        "--assembly",
-        str(example_assembly),
-        "--stack",
-        "TapStackdev",
-        "--data-dir",
-        str(data),
-        log_dir=tmp_path / "second",
-    )
+    second = serve("second")
     try:
         stored = request("GET", f"{second.url}/reviews?product_id=p-restart&limit=100").body
         assert sorted(r["review_id"] for r in stored["reviews"]) == sorted(acknowledged)

@@ -10,9 +10,9 @@ import copy
 from typing import Any
 
 from .function_code.reviews_runtime import contract
-from .function_code.reviews_runtime.schema import MAX_BODY_BYTES, review_schema
+from .function_code.reviews_runtime.schema import MAX_BODY_BYTES, REVIEW_ID_PATTERN, review_schema
 
-REVIEW_ID = {"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$", "description": "Time-ordered, unguessable."}
+REVIEW_ID = {"type": "string", "pattern": REVIEW_ID_PATTERN, "description": "Time-ordered, unguessable."}
 ERROR = {
     "type": "object",
     "description": "An error the function answered.",

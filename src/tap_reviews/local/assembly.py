@@ -111,12 +111,13 @@ def stacks_in(assembly_dir: Path) -> dict[str, dict[str, Any]]:
 def load(assembly_dir: Path, stack: str | None) -> LocalApi:
     """The ProductReviewsApi in ``stack`` (or in the only stack that has one)."""
     stacks = stacks_in(assembly_dir)
+    templates = {name: _template(assembly_dir, artifact) for name, artifact in stacks.items()}
     if stack is not None:
         if stack not in stacks:
             raise AssemblyError(f"no stack {stack!r} in the assembly; it has: {', '.join(sorted(stacks)) or 'none'}.")
         candidates = [stack]
     else:
-        candidates = [name for name in sorted(stacks) if _reviews_functions(_template(assembly_dir, stacks[name]))]
+        candidates = [name for name in sorted(stacks) if _reviews_functions(templates[name])]
         if not candidates:
             raise AssemblyError(
                 f"no stack in the assembly holds a ProductReviewsApi (stacks: {', '.join(sorted(stacks))})."
@@ -126,7 +127,7 @@ def load(assembly_dir: Path, stack: str | None) -> LocalApi:
                 f"several stacks hold a ProductReviewsApi ({', '.join(candidates)}): pass --stack NAME."
             )
     name = candidates[0]
-    return _read_stack(assembly_dir, name, stacks[name])
+    return _read_stack(assembly_dir, name, templates[name])
 
 
 def _template(assembly_dir: Path, artifact: dict[str, Any]) -> dict[str, Any]:
@@ -157,8 +158,7 @@ def _quoted(value: str) -> str:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
 
 
-def _read_stack(assembly_dir: Path, stack_name: str, artifact: dict[str, Any]) -> LocalApi:
-    template = _template(assembly_dir, artifact)
+def _read_stack(assembly_dir: Path, stack_name: str, template: dict[str, Any]) -> LocalApi:
     resources: dict[str, dict[str, Any]] = template.get("Resources", {})
     functions = _reviews_functions(template)
     if not functions:
@@ -243,7 +243,7 @@ def _read_stack(assembly_dir: Path, stack_name: str, artifact: dict[str, Any]) -
             if r["Type"] == "AWS::ApiGateway::GatewayResponse"
         },
         table_name=table_name,
-        create_table=_create_table_request(table_name, table),
+        create_table=create_table_request(table_name, table),
         asset_dir=_asset_dir(assembly_dir, stack_name, function),
         handler=function["Handler"],
         environment=environment,
@@ -292,7 +292,7 @@ def _body_schema(method: dict[str, Any], resources: dict[str, dict[str, Any]]) -
     return resources[model_id]["Properties"]["Schema"] if model_id else None
 
 
-def _create_table_request(table_name: str, table: dict[str, Any]) -> dict[str, Any]:
+def create_table_request(table_name: str, table: dict[str, Any]) -> dict[str, Any]:
     """CreateTable for DynamoDB Local: the template's keys and indexes, on-demand (capacity means nothing here)."""
     return {
         "TableName": table_name,

@@ -10,15 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 
-from . import contract
+from . import contract, schema
 from .responses import ApiError
 from .schema import ID_PATTERN
 from .validation import compiled_pattern
 
-#: A review id: 26 characters of Crockford base32 (see ``new_review_id``).
-REVIEW_ID_PATTERN = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
+REVIEW_ID_PATTERN = compiled_pattern(schema.REVIEW_ID_PATTERN)
 PRODUCT_KEY = (contract.PARTITION_KEY, contract.SORT_KEY)
 REVIEWER_KEY = (contract.REVIEWER_INDEX_KEY, contract.SORT_KEY, contract.PARTITION_KEY)
 

@@ -20,6 +20,8 @@ MAX_COMMENT_LENGTH: Final = 2000
 #: Lowest and highest rating.
 MIN_RATING: Final = 1
 MAX_RATING: Final = 5
+#: A review id (see ``handler.new_review_id``): 26 characters of Crockford base32, time first.
+REVIEW_ID_PATTERN: Final = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
 #: Largest request body accepted, in bytes. Any valid review fits, even with every character of a
 #: 2,000-character comment written as a 12-byte surrogate-pair escape (json.dumps's default): ~24.5 KB.
 MAX_BODY_BYTES: Final = 32 * 1024
