@@ -56,9 +56,11 @@ class Answer:
     body: dict[str, Any]
 
 
-def call(method: str, body: Any = None, query: dict[str, str] | None = None, **kwargs: Any) -> Answer:
-    """Invoke the handler with a realistic event and parse its JSON answer."""
-    response = handler.handler(event(method, body, query, **kwargs), LambdaContext())
+def call(
+    method: str, body: Any = None, query: dict[str, str] | None = None, *, context: Any = None, **kwargs: Any
+) -> Answer:
+    """Invoke the handler with a realistic event (and ``context``, LambdaContext() unless given); parse its answer."""
+    response = handler.handler(event(method, body, query, **kwargs), context or LambdaContext())
     assert response["headers"]["Content-Type"] == "application/json"
     return Answer(response["statusCode"], response["headers"], json.loads(response["body"]))
 

@@ -15,6 +15,7 @@ EXPECTED_FILES = {
         "auth",
         "clients",
         "contract",
+        "deadline",
         "handler",
         "paging",
         "responses",

@@ -8,7 +8,7 @@ from api_events import call, review
 from botocore.awsrequest import AWSResponse
 from conftest import table_definition_from_template
 
-from tap_reviews.function_code.reviews_runtime import clients, contract, store
+from tap_reviews.function_code.reviews_runtime import auth, clients, contract, deadline, store
 
 
 class _Body:
@@ -24,15 +24,28 @@ def dynamodb_error(payload: dict) -> AWSResponse:
     return AWSResponse("http://dynamodb", 400, {"Content-Type": "application/x-amz-json-1.0"}, _Body(payload))
 
 
+def on_attempt(operation: str, hook, service: str = "dynamodb") -> None:
+    """Run ``hook`` as each attempt of ``operation`` is sent; its answer (if not None) stands in for the wire.
+
+    Registered last on the generic event, so the runtime's own before-send check (the deadline) runs first,
+    as it does in front of the network.
+    """
+
+    def for_operation(event_name: str, **kwargs):
+        return hook(**kwargs) if event_name.endswith(f".{operation}") else None
+
+    clients.client(service).meta.events.register_last("before-send", for_operation)
+
+
 def fail_operation(operation: str, responses: list[AWSResponse | None]):
-    """Answer the next calls of ``operation`` with ``responses`` (None: let the real engine answer)."""
+    """Answer the next attempts of ``operation`` with ``responses`` (None: the real engine answers)."""
     attempts = []
 
     def before_send(request, **_):
         attempts.append(request)
         return responses.pop(0) if responses else None
 
-    store.dynamodb().meta.events.register(f"before-send.dynamodb.{operation}", before_send)
+    on_attempt(operation, before_send)
     return attempts
 
 
@@ -145,3 +158,117 @@ def test_dynamodb_stopped_mid_run_answers_503_not_500(engine_that_goes_away):
     engine_that_goes_away.stop()
     assert_503(call("POST", review("p-9")))
     assert_503(call("GET", query={"product_id": "p-9"}))
+
+
+class FakeClock:
+    """time.monotonic for the deadline module: a slow attempt moves it on without the test waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+class ContextWithTimeLeft:
+    """Lambda's context: the function's time left, read by the deadline as the request starts."""
+
+    aws_request_id = "lambda-request-1"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.seconds * 1000)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(deadline, "time", fake)
+    return fake
+
+
+#: The longest one attempt can take: botocore's connect timeout, then its read timeout.
+WORST_ATTEMPT = deadline.CONNECT_TIMEOUT_SECONDS + deadline.READ_TIMEOUT_SECONDS
+
+
+def slow(clock: FakeClock, seconds: float, answer: AWSResponse | None):
+    """A before-send hook: the attempt takes ``seconds``, then ``answer`` (None: the real engine answers)."""
+
+    def attempt(**_):
+        clock.now += seconds
+        return answer
+
+    return attempt
+
+
+def test_slow_attempts_spend_the_budget_and_the_retry_that_would_not_fit_is_not_sent(reviews_table, clock, caplog):
+    on_attempt("TransactWriteItems", slow(clock, WORST_ATTEMPT, dynamodb_error(THROTTLED)))
+    attempts = fail_operation("TransactWriteItems", [])
+    # 12 s leave room for two 4 s attempts (each needs 4.5 s left); a third could end after the timeout.
+    assert_503(call("POST", review("p-slow"), context=ContextWithTimeLeft(12)))
+    assert len(attempts) == 2
+    assert clock.now - 1000.0 <= 12 - deadline.ANSWER_MARGIN_SECONDS
+    assert "store unavailable: OutOfTime" in caplog.text
+    assert reviews_table.scan(ConsistentRead=True)["Items"] == []
+
+
+def test_the_stores_own_race_retries_respect_the_budget(reviews_table, clock):
+    on_attempt("TransactWriteItems", slow(clock, 8, dynamodb_error(cancelled("None", "TransactionConflict"))))
+    attempts = fail_operation("TransactWriteItems", [])
+    assert_503(call("POST", review("p-race-late"), context=ContextWithTimeLeft(12)))
+    assert len(attempts) == 1  # the race retry would have started with 4 s left
+
+
+def test_a_slow_token_read_leaves_no_time_for_the_write_so_nothing_is_sent(reviews_table, clock, monkeypatch):
+    monkeypatch.setenv(contract.ENV_WRITE_TOKEN_PARAMETER, "/tap/test/write-token")
+    token = {"Parameter": {"Name": "/tap/test/write-token", "Type": "SecureString", "Value": "right-token"}}
+    ssm_answer = AWSResponse("http://ssm", 200, {"Content-Type": "application/x-amz-json-1.1"}, _Body(token))
+    on_attempt("GetParameter", slow(clock, 8, ssm_answer), service="ssm")
+    writes = fail_operation("TransactWriteItems", [])
+    answer = call(
+        "POST", review("p-token"), headers={"Authorization": "Bearer right-token"}, context=ContextWithTimeLeft(12)
+    )
+    assert_503(answer)
+    assert writes == [] and auth._cached_token == "right-token"
+    assert reviews_table.scan(ConsistentRead=True)["Items"] == []
+
+
+def test_a_lost_reply_with_no_time_to_read_it_back_is_a_503_and_the_idempotent_retry_gets_the_review(
+    reviews_table, clock, monkeypatch
+):
+    from botocore.exceptions import ReadTimeoutError
+
+    client = store.dynamodb()
+    real_transact = client.transact_write_items
+
+    def commit_slowly_then_time_out(**request):
+        real_transact(**request)
+        clock.now += 8
+        raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+    key = {"Idempotency-Key": "0b9e3a52-lost-reply-key"}
+    with monkeypatch.context() as patch:
+        patch.setattr(client, "transact_write_items", commit_slowly_then_time_out)
+        reads = fail_operation("GetItem", [])
+        assert_503(call("POST", review("p-unknown"), headers=key, context=ContextWithTimeLeft(12)))
+    assert reads == []  # the read-back could have outlasted the function: "retry" rather than silence
+    retried = call("POST", review("p-unknown"), headers=key, context=ContextWithTimeLeft(28))
+    assert retried.status == 201 and retried.headers["Idempotent-Replayed"] == "true"
+    assert call("GET", query={"product_id": "p-unknown"}).body["reviews"] == [retried.body["review"]]
+
+
+def test_a_short_function_keeps_half_its_time_back(reviews_table, clock):
+    assert call("POST", review("p-short"), context=ContextWithTimeLeft(3)).status == 201  # the first call runs
+    on_attempt("TransactWriteItems", slow(clock, 2, None))
+    attempts = fail_operation("TransactWriteItems", [dynamodb_error(THROTTLED)])
+    assert_503(call("POST", review("p-short"), context=ContextWithTimeLeft(3)))
+    assert len(attempts) == 1  # a retry with 1 s of 3 left would not start
+
+
+def test_the_budget_ends_with_its_request(reviews_table, clock):
+    on_attempt("Query", slow(clock, 20, dynamodb_error(THROTTLED)))
+    assert_503(call("GET", query={"product_id": "p-next"}, context=ContextWithTimeLeft(28)))
+    # Outside any request there is no budget, so the spent one is not carried into the warm process's next call.
+    assert store.dynamodb().describe_table(TableName=reviews_table.name)["Table"]["TableName"] == reviews_table.name

@@ -139,6 +139,20 @@ def test_bodies_the_model_rejects_never_reach_the_function(server):
     assert "POST /prod/reviews 400" in server.stderr
 
 
+def test_the_handler_gets_the_time_left_before_the_templates_function_timeout(example_assembly):
+    from tap_reviews.local.gateway import LambdaContext
+
+    (function,) = [
+        r["Properties"]
+        for r in template(example_assembly)["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == "reviews_runtime.handler.handler"
+    ]
+    timeout = assembly.load(example_assembly, "TapStackdev").timeout_seconds
+    assert timeout == function["Timeout"] == 28
+    context = LambdaContext(aws_request_id="r", ends_at=time.monotonic() + timeout)
+    assert (timeout - 1) * 1000 < context.get_remaining_time_in_millis() <= timeout * 1000
+
+
 def test_openapi_document_is_built_from_the_templates_request_model(server, example_assembly):
     (model,) = [
         r["Properties"]

@@ -21,6 +21,8 @@ from ..function_code.reviews_runtime import contract
 #: API Gateway's account-level default throttling, used when a stage sets none.
 DEFAULT_RATE_LIMIT = 10000.0
 DEFAULT_BURST_LIMIT = 5000
+#: Lambda's timeout when a function's template sets none.
+LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3
 
 
 class AssemblyError(RuntimeError):
@@ -71,6 +73,8 @@ class LocalApi:
     asset_dir: Path
     handler: str
     environment: dict[str, str]
+    #: The function's timeout; the handler sees the time it has left, as in Lambda.
+    timeout_seconds: int
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -247,6 +251,7 @@ def _read_stack(assembly_dir: Path, stack_name: str, template: dict[str, Any]) -
         asset_dir=_asset_dir(assembly_dir, stack_name, function),
         handler=function["Handler"],
         environment=environment,
+        timeout_seconds=int(function.get("Timeout", LAMBDA_DEFAULT_TIMEOUT_SECONDS)),
         warnings=[
             f"{route.method} {route.path} needs {route.authorization} authorization, which the local server "
             "cannot check: it answers 401."

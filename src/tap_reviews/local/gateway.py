@@ -62,12 +62,14 @@ class LambdaContext:
     """The parts of Lambda's context object the runtime reads."""
 
     aws_request_id: str
+    #: time.monotonic() at which Lambda would stop the function (its timeout after the invocation).
+    ends_at: float
     function_name: str = "local"
     memory_limit_in_mb: int = 0
     invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:local"
 
     def get_remaining_time_in_millis(self) -> int:
-        return 28_000
+        return max(0, int((self.ends_at - time.monotonic()) * 1000))
 
 
 @dataclass
@@ -127,7 +129,8 @@ class LocalGateway:
         if route.body_schema is not None and not _body_matches(route.body_schema, body):
             return self.gateway_answer("BAD_REQUEST_BODY")
         event = self._event(method, path, url.query, headers, body, source_ip)
-        response = self.handler(event, LambdaContext(aws_request_id=str(uuid.uuid4())))
+        context = LambdaContext(aws_request_id=str(uuid.uuid4()), ends_at=time.monotonic() + self.api.timeout_seconds)
+        response = self.handler(event, context)
         return _from_proxy_response(response)
 
     def _preflight(self, path: str, headers: dict[str, str]) -> Answer:

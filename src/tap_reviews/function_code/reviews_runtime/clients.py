@@ -8,9 +8,16 @@ from typing import Any, Literal
 import boto3
 from botocore.config import Config
 
+from . import deadline
+
 #: Three attempts in all, 1 s to connect, 3 s to read (DynamoDB answers in milliseconds): a call that
-#: cannot succeed fails within ~15 s, backoff included, and the client gets a 503.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1, read_timeout=3)
+#: cannot succeed fails within ~15 s, backoff included, and the client gets a 503. No attempt starts that
+#: could outlast the function's timeout (``deadline``).
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=deadline.CONNECT_TIMEOUT_SECONDS,
+    read_timeout=deadline.READ_TIMEOUT_SECONDS,
+)
 
 _clients: dict[str, Any] = {}
 
@@ -23,4 +30,5 @@ def client(service: Literal["dynamodb", "ssm"]) -> Any:
             _clients[service] = boto3.client("dynamodb", config=CLIENT_CONFIG)
         else:
             _clients[service] = boto3.client("ssm", config=CLIENT_CONFIG)
+        _clients[service].meta.events.register("before-send", deadline.check_attempt)
     return _clients[service]

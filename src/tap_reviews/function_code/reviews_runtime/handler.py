@@ -18,7 +18,7 @@ from urllib.parse import quote
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from . import auth, contract, paging, store, telemetry, validation
+from . import auth, contract, deadline, paging, store, telemetry, validation
 from .responses import ApiError, error_response, json_body, request_headers, respond
 from .schema import ID_PATTERN, review_schema
 
@@ -65,8 +65,8 @@ def new_review_id(now_ms: int | None = None) -> str:
 
 
 def _is_unavailable(error: Exception) -> bool:
-    """True when DynamoDB or SSM throttled or could not be reached, after botocore's own retries."""
-    if isinstance(error, store.StoreBusy):
+    """True when DynamoDB or SSM throttled or could not be reached (after botocore's own retries) in time."""
+    if isinstance(error, (store.StoreBusy, deadline.OutOfTime)):
         return True
     if isinstance(error, ClientError):
         response = error.response
@@ -233,7 +233,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _cold_start
     cold_start, _cold_start = _cold_start, False
     started = time.perf_counter()
-    response, error_code = _dispatch(event, context)
+    deadline.start(context)
+    try:
+        response, error_code = _dispatch(event, context)
+    finally:
+        deadline.end()
     status = response["statusCode"]
     method = event.get("httpMethod") or ""
     metrics: dict[str, int] = {}
