@@ -228,8 +228,16 @@ def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_
     posters = [threading.Thread(target=post_until_stopped) for _ in range(3)]
     for poster in posters:
         poster.start()
+    # A client holding a kept-alive connection between requests, and one that connected and said nothing:
+    # neither may keep Ctrl-C waiting (server_close() joins every connection's thread).
+    kept_alive = http.client.HTTPConnection("127.0.0.1", first.port, timeout=30)
+    kept_alive.request("GET", f"/{first.stage}/reviews?product_id=p-restart")
+    assert kept_alive.getresponse().read()
+    silent = socket.create_connection(("127.0.0.1", first.port))
     time.sleep(1.5)
-    assert first.stop() == 0  # Ctrl-C while requests are in flight
+    assert first.stop() == 0  # Ctrl-C while requests are in flight (stop() gives up after 30 s)
+    kept_alive.close()
+    silent.close()
     stop_posting.set()
     for poster in posters:
         poster.join()

@@ -7,6 +7,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -148,14 +149,26 @@ def _banner(api: Any, stage_url: str, endpoint: str, data_dir: Path | None) -> N
 
 
 def _serve(server: Any) -> None:
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+    """Serve until Ctrl-C or SIGTERM, then stop accepting; the caller's server_close() waits for requests.
 
+    The signal only sets an event: raised as KeyboardInterrupt inside serve_forever, it could land between
+    a request thread's creation and its start, and server_close() then fails to join that thread.
+    """
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        _log("shutting down")
+    serving = threading.Thread(target=server.serve_forever, name="tap-reviews-local-accept")
+    serving.start()
+    while serving.is_alive() and not stopping.wait(0.5):
+        pass
+    _log("shutting down")
+    server.shutdown()
+    serving.join()
+    server.close_idle_connections()
 
 
 def _log(line: str) -> None:

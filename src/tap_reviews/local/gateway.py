@@ -9,8 +9,10 @@ against the method's request model before the function sees them.
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib
 import json
+import socket
 import sys
 import threading
 import time
@@ -205,10 +207,46 @@ def _from_proxy_response(response: dict[str, Any]) -> Answer:
 
 
 class GatewayServer(ThreadingHTTPServer):
-    """Serves each request through ``gateway`` (set before ``serve_forever``) in a thread of its own."""
+    """Serves each connection through ``gateway`` (set before ``serve_forever``) in a thread of its own.
+
+    To stop: ``shutdown()`` (no new connections), ``close_idle_connections()`` (kept-alive connections
+    waiting for a next request are closed; a request already being read or served finishes), then
+    ``server_close()``, which waits for those threads.
+    """
 
     daemon_threads = False  # server_close() waits for requests in flight
     gateway: LocalGateway
+
+    def __init__(self, address: tuple[str, int], handler_class: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler_class)
+        self._connections_lock = threading.Lock()
+        self._idle: set[socket.socket] = set()
+        self._closed: set[socket.socket] = set()
+        self._closing = False
+
+    def connection_idle(self, connection: socket.socket) -> bool:
+        """Note a connection waiting for its next request; False when the server is closing (close it)."""
+        with self._connections_lock:
+            if self._closing:
+                return False
+            self._idle.add(connection)
+            return True
+
+    def connection_busy(self, connection: socket.socket) -> bool:
+        """Note a request arriving; False when the connection was closed for shutdown first (drop it)."""
+        with self._connections_lock:
+            self._idle.discard(connection)
+            return connection not in self._closed
+
+    def close_idle_connections(self) -> None:
+        """Close every connection waiting for a request, and every one that finishes its request from now."""
+        with self._connections_lock:
+            self._closing = True
+            for connection in self._idle:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            self._closed |= self._idle
+            self._idle.clear()
 
 
 def make_server(port: int, log: Callable[[str], None]) -> GatewayServer:
@@ -240,6 +278,18 @@ def make_server(port: int, log: Callable[[str], None]) -> GatewayServer:
             if self.command != "HEAD":
                 self.wfile.write(answer.body)
             log(f"{self.command} {self.path} {answer.status} {(time.perf_counter() - started) * 1000:.1f} ms")
+
+        def handle(self) -> None:
+            # http.server's keep-alive loop, telling the server when the connection waits for a request.
+            self.close_connection = False
+            while not self.close_connection and self.server.connection_idle(self.connection):  # type: ignore[attr-defined]
+                self.handle_one_request()
+
+        def parse_request(self) -> bool:
+            if not self.server.connection_busy(self.connection):  # type: ignore[attr-defined]
+                self.close_connection = True  # closed for shutdown as the request came in: never served
+                return False
+            return super().parse_request()
 
         def __getattr__(self, name: str) -> Any:
             # Every method reaches the gateway (TRACE, QUERY, ...), which answers what API Gateway would,
