@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -202,6 +203,13 @@ def test_a_burst_beyond_the_stage_limits_gets_429(server, example_assembly):
     time.sleep(burst / rate + 0.5)
 
 
+def half_sent_request(server) -> socket.socket:
+    """A connection that sent a POST's headers and 3 of its 10 body bytes, then stalled."""
+    stalled = socket.create_connection(("127.0.0.1", server.port))
+    stalled.sendall(f"POST /{server.stage}/reviews HTTP/1.1\r\nHost: local\r\nContent-Length: 10\r\n\r\nabc".encode())
+    return stalled
+
+
 def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_assembly, tmp_path):
     data = tmp_path / "data"
 
@@ -234,10 +242,11 @@ def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_
     kept_alive.request("GET", f"/{first.stage}/reviews?product_id=p-restart")
     assert kept_alive.getresponse().read()
     silent = socket.create_connection(("127.0.0.1", first.port))
+    stalled = half_sent_request(first)  # waited for up to the server's 10 s silence limit, then dropped
     time.sleep(1.5)
     assert first.stop() == 0  # Ctrl-C while requests are in flight (stop() gives up after 30 s)
-    kept_alive.close()
-    silent.close()
+    for connection in (kept_alive, silent, stalled):
+        connection.close()
     stop_posting.set()
     for poster in posters:
         poster.join()
@@ -252,6 +261,23 @@ def test_ctrl_c_loses_nothing_acknowledged_and_a_restart_keeps_the_data(example_
         assert "using existing table ProductReviews-dev" in second.stderr
     finally:
         assert second.stop() == 0
+
+
+def test_a_second_ctrl_c_stops_at_once_and_still_stops_dynamodb_local(example_assembly, tmp_path):
+    data = tmp_path / "data"
+    running = start_server(
+        "--assembly", str(example_assembly), "--stack", "TapStackdev", "--data-dir", str(data),
+        log_dir=tmp_path / "logs",
+    )  # fmt: skip
+    stalled = half_sent_request(running)
+    time.sleep(0.5)  # the request is being read when the signals come
+    running.process.send_signal(signal.SIGINT)
+    time.sleep(1)
+    assert running.process.poll() is None  # the first Ctrl-C waits for the request being read
+    assert running.stop() == 130  # the second does not
+    stalled.close()
+    assert "stopped without waiting for requests in flight" in running.stderr
+    assert subprocess.run(["pgrep", "-f", str(data)], capture_output=True).returncode == 1  # no DynamoDB Local left
 
 
 def test_app_option_synthesizes_then_serves(tmp_path):

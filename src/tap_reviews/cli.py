@@ -89,12 +89,21 @@ def _local(args: argparse.Namespace) -> int:
         stage_url = f"http://127.0.0.1:{server.server_address[1]}/{api.stage_name}"
         gateway = LocalGateway(api, handler, openapi_document(_post_schema(api), server_url=stage_url))
         server.gateway = gateway
+        stopping = _stop_on_signals()  # before the banner: whoever reads "listening on" may signal at once
         _banner(api, stage_url, endpoint, args.data_dir)
-        _serve(server)
+        _serve(server, stopping)
     finally:
-        server.server_close()  # waits for requests in flight
-        if engine is not None:
-            engine.stop()
+        forced = False
+        try:
+            server.server_close()  # waits for requests in flight
+        except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: stop without waiting
+            forced = True
+        finally:
+            if engine is not None:
+                engine.stop()
+        if forced:
+            _log("stopped without waiting for requests in flight (second signal)")
+            os._exit(130)  # request threads are not daemons: a normal exit would wait for them again
     _log("stopped")
     return 0
 
@@ -148,19 +157,29 @@ def _banner(api: Any, stage_url: str, endpoint: str, data_dir: Path | None) -> N
     print("\n".join(lines), flush=True)
 
 
-def _serve(server: Any) -> None:
-    """Serve until Ctrl-C or SIGTERM, then stop accepting; the caller's server_close() waits for requests.
+def _stop_on_signals() -> threading.Event:
+    """An event that Ctrl-C or SIGTERM sets; a second signal raises KeyboardInterrupt (stop without waiting).
 
-    The signal only sets an event: raised as KeyboardInterrupt inside serve_forever, it could land between
-    a request thread's creation and its start, and server_close() then fails to join that thread.
+    The first signal only sets the event: raised as KeyboardInterrupt inside serve_forever, it could land
+    between a request thread's creation and its start, and server_close() then fails to join that thread.
     """
     stopping = threading.Event()
 
     def stop(signum: int, frame: Any) -> None:
+        if stopping.is_set():
+            raise KeyboardInterrupt
         stopping.set()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    return stopping
+
+
+def _serve(server: Any, stopping: threading.Event) -> None:
+    """Serve until ``stopping`` is set, then stop accepting and close the connections waiting for a request.
+
+    The caller's server_close() then waits for the requests in flight.
+    """
     serving = threading.Thread(target=server.serve_forever, name="tap-reviews-local-accept")
     serving.start()
     while serving.is_alive() and not stopping.wait(0.5):

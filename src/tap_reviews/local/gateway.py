@@ -34,6 +34,8 @@ GATEWAY_MESSAGES = {
     "BAD_REQUEST_BODY": (400, "Invalid request body"),
     "UNAUTHORIZED": (401, "Unauthorized"),
 }
+#: A connection silent this long (idle between requests, or stalled inside one) is closed.
+IDLE_CONNECTION_TIMEOUT_SECONDS = 10
 #: Lambda's limit for a synchronous invocation's request payload.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 
@@ -238,6 +240,12 @@ class GatewayServer(ThreadingHTTPServer):
             self._idle.discard(connection)
             return connection not in self._closed
 
+    def connection_ended(self, connection: socket.socket) -> None:
+        """Forget a connection whose handler is done with it."""
+        with self._connections_lock:
+            self._idle.discard(connection)
+            self._closed.discard(connection)
+
     def close_idle_connections(self) -> None:
         """Close every connection waiting for a request, and every one that finishes its request from now."""
         with self._connections_lock:
@@ -279,11 +287,19 @@ def make_server(port: int, log: Callable[[str], None]) -> GatewayServer:
                 self.wfile.write(answer.body)
             log(f"{self.command} {self.path} {answer.status} {(time.perf_counter() - started) * 1000:.1f} ms")
 
+        #: Seconds a connection may stay silent (between requests, or in the middle of one) before it is
+        #: closed, so a stalled client cannot keep Ctrl-C waiting.
+        timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
+
         def handle(self) -> None:
             # http.server's keep-alive loop, telling the server when the connection waits for a request.
+            server: GatewayServer = self.server  # type: ignore[assignment]
             self.close_connection = False
-            while not self.close_connection and self.server.connection_idle(self.connection):  # type: ignore[attr-defined]
-                self.handle_one_request()
+            try:
+                while not self.close_connection and server.connection_idle(self.connection):
+                    self.handle_one_request()
+            finally:
+                server.connection_ended(self.connection)
 
         def parse_request(self) -> bool:
             if not self.server.connection_busy(self.connection):  # type: ignore[attr-defined]

@@ -23,12 +23,14 @@ _clients: dict[str, Any] = {}
 
 
 def client(service: Literal["dynamodb", "ssm"]) -> Any:
-    """The shared client for ``service`` (``CLIENT_CONFIG``), created on first use."""
+    """The shared client for ``service`` (``CLIENT_CONFIG``, the request's time budget), created on first use."""
     if service not in _clients:
         # One literal per call: boto3's type stubs pick the client type from the service name.
-        if service == "dynamodb":
-            _clients[service] = boto3.client("dynamodb", config=CLIENT_CONFIG)
-        else:
-            _clients[service] = boto3.client("ssm", config=CLIENT_CONFIG)
-        _clients[service].meta.events.register("before-send", deadline.check_attempt)
+        created: Any = (
+            boto3.client("dynamodb", config=CLIENT_CONFIG)
+            if service == "dynamodb"
+            else boto3.client("ssm", config=CLIENT_CONFIG)
+        )
+        deadline.watch(created)
+        _clients[service] = created  # shared only once its budget checks are in place
     return _clients[service]
