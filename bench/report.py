@@ -96,6 +96,10 @@ def summary_table(results: dict[str, Any]) -> Table:
             ratio_text,
         )
 
+    def single(number: str, bench: str, arm: str, value: float, unit: str) -> None:
+        """A row holding one measured value (no spread), shown in the median column."""
+        table.add(number, bench, arm, 1, "", fmt(value), "", "", "", unit, "")
+
     cold = results.get("cold_start")
     if cold:
         floor = "floor: boto3 direct"
@@ -162,60 +166,15 @@ def summary_table(results: dict[str, Any]) -> Table:
             row("4", "local API latency", name, local["latency"][name], "", tails=True)
     asset = results.get("asset_size")
     if asset:
-        table.add(
-            "5",
-            "asset size (zip, deflate)",
-            asset["asset"][:18] + "...",
-            1,
-            "",
-            fmt(asset["zip_kb"]),
-            "",
-            "",
-            "",
-            "KB",
-            "",
-        )
+        single("5", "asset size (zip, deflate)", asset["asset"][:18] + "...", asset["zip_kb"], "KB")
     memory = results.get("memory")
     if memory:
-        table.add(
-            "6",
-            "memory: RSS after warm-up",
-            "handler process",
-            1,
-            "",
-            fmt(memory["warm_rss_kib"] / 1024),
-            "",
-            "",
-            "",
-            "MiB",
-            "",
-        )
-        table.add(
-            "6",
-            "memory: RSS at the end",
-            "handler process",
-            1,
-            "",
-            fmt(memory["end_rss_kib"] / 1024),
-            "",
-            "",
-            "",
-            "MiB",
-            "",
-        )
-        table.add(
-            "6",
-            "memory: peak RSS (VmHWM)",
-            "handler process",
-            1,
-            "",
-            fmt(memory["peak_rss_kib"] / 1024),
-            "",
-            "",
-            "",
-            "MiB",
-            "",
-        )
+        for label, key in (
+            ("memory: RSS after warm-up", "warm_rss_kib"),
+            ("memory: RSS at the end", "end_rss_kib"),
+            ("memory: peak RSS (VmHWM)", "peak_rss_kib"),
+        ):
+            single("6", label, "handler process", memory[key] / 1024, "MiB")
     return table
 
 
