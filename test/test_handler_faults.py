@@ -100,18 +100,26 @@ def test_a_race_that_never_ends_is_a_503(reviews_table):
     assert len(attempts) == store.TRANSACTION_ATTEMPTS
 
 
-def test_a_write_that_committed_but_whose_reply_was_lost_is_a_201_and_is_stored_once(reviews_table, monkeypatch):
+def time_out_transactions(patch, *, commit: bool, before_timeout=None) -> None:
+    """Every TransactWriteItems times out; with ``commit`` it really commits first, so only its reply is lost."""
     from botocore.exceptions import ReadTimeoutError
 
     client = store.dynamodb()
     real_transact = client.transact_write_items
 
-    def commit_then_time_out(**request):
-        real_transact(**request)
+    def transact(**request):
+        if commit:
+            real_transact(**request)
+        if before_timeout is not None:
+            before_timeout()
         raise ReadTimeoutError(endpoint_url="http://dynamodb")
 
+    patch.setattr(client, "transact_write_items", transact)
+
+
+def test_a_write_that_committed_but_whose_reply_was_lost_is_a_201_and_is_stored_once(reviews_table, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(client, "transact_write_items", commit_then_time_out)
+        time_out_transactions(patch, commit=True)
         answer = call("POST", review("p-lost"))
     assert answer.status == 201
     assert call("GET", query={"product_id": "p-lost"}).body["summary"]["review_count"] == 1
@@ -119,12 +127,7 @@ def test_a_write_that_committed_but_whose_reply_was_lost_is_a_201_and_is_stored_
 
 
 def test_a_write_that_timed_out_before_committing_is_a_503(reviews_table, monkeypatch):
-    from botocore.exceptions import ReadTimeoutError
-
-    def time_out(**_):
-        raise ReadTimeoutError(endpoint_url="http://dynamodb")
-
-    monkeypatch.setattr(store.dynamodb(), "transact_write_items", time_out)
+    time_out_transactions(monkeypatch, commit=False)
     assert_503(call("POST", review()))
     assert reviews_table.scan(ConsistentRead=True)["Items"] == []
 
@@ -169,6 +172,9 @@ class FakeClock:
     def monotonic(self) -> float:
         return self.now
 
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
 
 class ContextWithTimeLeft:
     """Lambda's context: the function's time left, read by the deadline as the request starts."""
@@ -197,7 +203,7 @@ def slow(clock: FakeClock, seconds: float, answer: AWSResponse | None):
     """A before-send hook: the attempt takes ``seconds``, then ``answer`` (None: the real engine answers)."""
 
     def attempt(**_):
-        clock.now += seconds
+        clock.advance(seconds)
         return answer
 
     return attempt
@@ -262,19 +268,9 @@ def test_a_slow_token_read_leaves_no_time_for_the_write_so_nothing_is_sent(revie
 def test_a_lost_reply_with_no_time_to_read_it_back_is_a_503_and_the_idempotent_retry_gets_the_review(
     reviews_table, clock, monkeypatch
 ):
-    from botocore.exceptions import ReadTimeoutError
-
-    client = store.dynamodb()
-    real_transact = client.transact_write_items
-
-    def commit_slowly_then_time_out(**request):
-        real_transact(**request)
-        clock.now += 8
-        raise ReadTimeoutError(endpoint_url="http://dynamodb")
-
     key = {"Idempotency-Key": "0b9e3a52-lost-reply-key"}
     with monkeypatch.context() as patch:
-        patch.setattr(client, "transact_write_items", commit_slowly_then_time_out)
+        time_out_transactions(patch, commit=True, before_timeout=lambda: clock.advance(8))  # a slow commit
         reads = fail_operation("GetItem", [])
         assert_503(call("POST", review("p-unknown"), headers=key, context=ContextWithTimeLeft(12)))
     assert reads == []  # the read-back could have outlasted the function: "retry" rather than silence
