@@ -1,13 +1,13 @@
-"""API Gateway REST proxy events (format 1.0) as API Gateway really sends them, and a way to call the handler."""
+"""Calling the handler in-process with realistic API Gateway events (built by tap_reviews.local.events)."""
 
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from tap_reviews.function_code.reviews_runtime import handler
+from tap_reviews.local.events import proxy_event
 
 
 def event(
@@ -18,30 +18,16 @@ def event(
     path: str = "/reviews",
     authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An event with null body/query when absent, multi-value twins and a requestContext."""
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": all_headers,
-        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "requestId": str(uuid.uuid4()),
-            "stage": "prod",
-            "path": f"/prod{path}",
-            "resourcePath": path,
-            "httpMethod": method,
-            "identity": {"sourceIp": "203.0.113.9", "caller": None, "user": None, "userArn": None},
-            **({"authorizer": authorizer} if authorizer is not None else {}),
-        },
-        "body": body if body is None or isinstance(body, str) else json.dumps(body),
-        "isBase64Encoded": False,
-    }
+    """A JSON request's event: ``Content-Type: application/json``, a body given as JSON (or raw text)."""
+    return proxy_event(
+        method,
+        path,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        query=query,
+        body=body if body is None or isinstance(body, str) else json.dumps(body),
+        source_ip="203.0.113.9",
+        authorizer=authorizer,
+    )
 
 
 @dataclass

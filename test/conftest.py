@@ -24,7 +24,7 @@ from aws_cdk import aws_sns as sns  # noqa: E402
 from aws_cdk import cx_api  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
-from tap_reviews import CapacityBounds, ProductReviewsApi, ThrottleSettings  # noqa: E402
+from tap_reviews import AlarmThresholds, ProductReviewsApi  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV = cdk.Environment(account="123456789012", region="us-east-2")
@@ -40,7 +40,7 @@ def customize_every_prop(stack: cdk.Stack) -> ProductReviewsApi:
         stack,
         "Reviews",
         environment_suffix="qa",
-        throttle=ThrottleSettings(rate_limit=50, burst_limit=100),
+        throttle=apigateway.ThrottleSettings(rate_limit=50, burst_limit=100),
         stage_name="v1",
         api_cloudwatch_role=False,
         cors_allow_origins=["https://shop.example.com", "https://admin.example.com"],
@@ -50,12 +50,19 @@ def customize_every_prop(stack: cdk.Stack) -> ProductReviewsApi:
         lambda_insights=True,
         log_retention=logs.RetentionDays.ONE_MONTH,
         billing_mode=dynamodb.BillingMode.PROVISIONED,
-        read_capacity=CapacityBounds(min_capacity=2, max_capacity=20),
-        write_capacity=CapacityBounds(min_capacity=1, max_capacity=10),
+        read_capacity=dynamodb.EnableScalingProps(min_capacity=2, max_capacity=20),
+        write_capacity=dynamodb.EnableScalingProps(min_capacity=1, max_capacity=10),
         target_utilization_percent=50,
         point_in_time_recovery=False,
         removal_policy=cdk.RemovalPolicy.DESTROY,
-        alarm_threshold_percent=25,
+        alarm_thresholds=AlarmThresholds(
+            client_error_rate_percent=25,
+            server_error_rate_percent=1,
+            latency_p99=cdk.Duration.seconds(2),
+            function_errors=0,
+            function_throttles=5,
+            table_throttles=10,
+        ),
         alarm_topic=sns.Topic(stack, "AlarmTopic"),
         write_token_parameter_name="/tap/auth/token",
         web_acl_arn=WEB_ACL_ARN,

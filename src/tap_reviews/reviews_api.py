@@ -1,14 +1,18 @@
-"""ProductReviewsApi: a product-reviews REST API on DynamoDB, Lambda and API Gateway, in one construct."""
+"""ProductReviewsApi: a product-reviews REST API on DynamoDB, Lambda and API Gateway, in one construct.
+
+The constructor validates every prop (``props.py``), then builds one service at a time (``_construct/``),
+then exposes the resources as attributes, their metrics as ``metric_*()`` and access as ``grant_*()``.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Token
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -16,52 +20,53 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from ._function import build_reviews_function
-from ._monitoring import build_client_error_alarm, build_dashboard
-from ._parameters import publish_parameters
-from ._rest_api import WriteAuthorization, build_rest_api
-from ._table import build_reviews_table
+from ._construct.function import build_reviews_function
+from ._construct.monitoring import PERIOD, build_alarms, build_dashboard, table_and_index_metrics
+from ._construct.parameters import publish_parameters
+from ._construct.rest_api import WriteAuthorization, build_rest_api
+from ._construct.table import build_reviews_table
 from .function_code.reviews_runtime import contract
-from .settings import CapacityBounds, ThrottleSettings
+from .props import (
+    DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY,
+    DEFAULT_ALARM_THRESHOLDS,
+    DEFAULT_CAPACITY,
+    DEFAULT_THROTTLE,
+    DEFAULT_TIMEOUT,
+    AlarmThresholds,
+    is_token_number,
+    throttle_limits,
+    validate,
+)
 
-SUFFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
-STAGE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
-ORIGIN_PATTERN = re.compile(r"https?://[^/\s*,]+")
-#: An SSM parameter name: one segment of letters, digits, '_', '.', '-', or a path of them with a leading
-#: slash (SSM wants hierarchical names fully qualified).
-PARAMETER_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+|(/[A-Za-z0-9_.-]+)+")
-#: SSM allows 1011 characters for the whole parameter ARN; this leaves room for the longest ARN prefix.
-MAX_PARAMETER_NAME_LENGTH = 940
-WEB_ACL_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+")
-#: API Gateway's integration timeout for REST APIs; a longer-running function only burns money.
-API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
-#: A default account has 1,000 concurrent executions and keeps 100 of them unreserved.
-DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY = 900
-DEFAULT_THROTTLE = ThrottleSettings()
-DEFAULT_CAPACITY = CapacityBounds()
-DEFAULT_TIMEOUT = Duration.seconds(28)
+#: The rate metrics: 100 x errors / requests per period, 0 (not a division by zero) without requests.
+RATE_EXPRESSION = "IF(requests > 0, 100 * {errors} / requests, 0)"
 
 
 class ProductReviewsApi(Construct):
     """A product-reviews REST API: DynamoDB table, Lambda handler, API Gateway, monitoring and SSM.
 
     The smallest use is one line: ``ProductReviewsApi(self, "Reviews")``. Every prop is optional and
-    validated before any resource is created; a bad value raises ``ValueError`` naming the prop, the
-    value and what is allowed.
+    validated before any resource is created: all problems are reported together in one ``ValueError``,
+    one line each, naming the prop, the value and what is allowed. A Token (such as a ``CfnParameter``'s
+    value) is accepted wherever CloudFormation resolves it, and refused with a message where the construct
+    must read the value at synth time (``cors_allow_origins``, ``write_token_parameter_name``).
 
     Args:
         scope: The construct to add the API to (usually a Stack).
         construct_id: The id of this construct within ``scope``.
         environment_suffix: Names every resource after an environment: table ``ProductReviews-{suffix}``,
             function ``ReviewProcessor-{suffix}``, API ``ProductReviewsAPI-{suffix}``, dashboard
-            ``ProductReviews-Dashboard-{suffix}``, alarm ``API-4xx-Errors-{suffix}`` and SSM parameters
-            under ``/productreviews/{suffix}/``. 1-32 letters, digits, ``-`` or ``_``. Default: "dev".
+            ``ProductReviews-Dashboard-{suffix}``, alarms such as ``API-4xx-Errors-{suffix}`` and SSM
+            parameters under ``/productreviews/{suffix}/``. 1-32 letters, digits, ``-`` or ``_``.
+            Default: "dev".
         physical_names: Give resources the fixed names above. Fixed names are unique per region
             (table, function, alarm, log group, SSM parameters) or per account (dashboard), so two
             instances with the same suffix collide. Set to False to let CloudFormation generate names
-            (the API gets a unique one too, keeping its metrics and alarm apart). Default: True.
-        throttle: Steady and burst request limits of the API stage. Default:
-            ``ThrottleSettings(rate_limit=10, burst_limit=20)``.
+            (the API gets a unique one too, keeping its metrics and alarms apart). Default: True.
+        throttle: Steady and burst request limits of the API stage, as CDK's own
+            ``aws_apigateway.ThrottleSettings`` (``rate_limit`` in requests per second, greater than 0;
+            ``burst_limit`` in requests, at least ``rate_limit``); a field left out takes its default.
+            Default: ``ThrottleSettings(rate_limit=10, burst_limit=20)``.
         stage_name: Name of the API stage, the last segment of ``url``. Default: "prod".
         api_cloudwatch_role: Create the IAM role API Gateway uses to write execution logs and set it as
             the account's API Gateway CloudWatch role (``AWS::ApiGateway::Account``, one setting per
@@ -84,10 +89,12 @@ class ProductReviewsApi(Construct):
         billing_mode: ``BillingMode.PROVISIONED`` (capacity with auto-scaling between the bounds below)
             or ``BillingMode.PAY_PER_REQUEST`` (on demand, no capacity props allowed).
             Default: PROVISIONED.
-        read_capacity: Read capacity auto-scaling bounds for the table and its reviewer index
-            (provisioned billing only). Default: ``CapacityBounds(min_capacity=5, max_capacity=100)``.
+        read_capacity: Read capacity auto-scaling bounds for the table and its reviewer index, as CDK's
+            ``aws_dynamodb.EnableScalingProps`` (``min_capacity`` at least 1, ``max_capacity`` at least
+            ``min_capacity``; provisioned billing only).
+            Default: ``EnableScalingProps(min_capacity=5, max_capacity=100)``.
         write_capacity: Write capacity auto-scaling bounds for the table and its reviewer index
-            (provisioned billing only). Default: ``CapacityBounds(min_capacity=5, max_capacity=100)``.
+            (provisioned billing only). Default: ``EnableScalingProps(min_capacity=5, max_capacity=100)``.
         target_utilization_percent: Utilization auto-scaling keeps capacity at, 20-90
             (provisioned billing only). Default: 70.
         point_in_time_recovery: Keep continuous backups of the table (35 days). Default: True.
@@ -95,8 +102,8 @@ class ProductReviewsApi(Construct):
             Default: ``RemovalPolicy.RETAIN``: a library must not delete data unless asked to. A
             retained log group keeps its fixed name, so delete it (or use ``physical_names=False``)
             before deploying the same suffix again.
-        alarm_threshold_percent: The 4xx alarm fires when more than this percentage of requests in
-            5 minutes are answered 4xx, 0-100. Default: 10.
+        alarm_thresholds: Which alarms to create and when they fire (see ``AlarmThresholds``). Default:
+            the 4xx alarm at 10 % of requests, no other alarm.
         alarm_topic: SNS topic notified when an alarm fires and when it recovers. Default: None.
         write_token_parameter_name: Name of an existing SSM SecureString holding the write token, such
             as ``"/tap/auth/token"``. When set, ``POST /reviews`` needs ``Authorization: Bearer <token>``
@@ -109,7 +116,8 @@ class ProductReviewsApi(Construct):
             review's ``reviewer_id`` (the body may leave it out). Reads and CORS preflight stay public.
             Default: None.
         iam_write_authorization: Authorize ``POST /reviews`` with IAM (SigV4-signed requests); the IAM caller
-            becomes the ``reviewer_id``. Not together with ``authorizer``. Default: False.
+            becomes the ``reviewer_id``. Not together with ``authorizer``. Use ``grant_write`` to let a
+            role post. Default: False.
         web_acl_arn: ARN of a regional WAFv2 web ACL to associate with the API stage. Default: None (no WAF;
             stage throttling still applies).
         deletion_protection: The table's deletion protection: neither a stack operation nor a console
@@ -117,6 +125,9 @@ class ProductReviewsApi(Construct):
             ``RemovalPolicy.DESTROY`` (which asks for a deletable table); True with DESTROY is refused.
         encryption_key: A customer managed KMS key to encrypt the table with; the function may use it for
             the table. Default: None (the AWS managed key ``aws/dynamodb``).
+
+    Raises:
+        ValueError: One or more props are not valid; the message lists each problem on its own line.
 
     Writes are open by default and synth says so in a warning: set ``authorizer``,
     ``iam_write_authorization`` or ``write_token_parameter_name`` before going to production.
@@ -129,7 +140,7 @@ class ProductReviewsApi(Construct):
         *,
         environment_suffix: str = "dev",
         physical_names: bool = True,
-        throttle: ThrottleSettings = DEFAULT_THROTTLE,
+        throttle: apigateway.ThrottleSettings = DEFAULT_THROTTLE,
         stage_name: str = "prod",
         api_cloudwatch_role: bool = True,
         cors_allow_origins: Sequence[str] = ("*",),
@@ -139,12 +150,12 @@ class ProductReviewsApi(Construct):
         lambda_insights: bool = False,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_WEEK,
         billing_mode: dynamodb.BillingMode = dynamodb.BillingMode.PROVISIONED,
-        read_capacity: CapacityBounds | None = None,
-        write_capacity: CapacityBounds | None = None,
+        read_capacity: dynamodb.EnableScalingProps | None = None,
+        write_capacity: dynamodb.EnableScalingProps | None = None,
         target_utilization_percent: float = 70,
         point_in_time_recovery: bool = True,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
-        alarm_threshold_percent: float = 10,
+        alarm_thresholds: AlarmThresholds = DEFAULT_ALARM_THRESHOLDS,
         alarm_topic: sns.ITopic | None = None,
         write_token_parameter_name: str | None = None,
         authorizer: apigateway.IAuthorizer | None = None,
@@ -153,28 +164,37 @@ class ProductReviewsApi(Construct):
         deletion_protection: bool | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
-        _validate_props(
+        validate(
             environment_suffix=environment_suffix,
+            physical_names=physical_names,
             throttle=throttle,
             stage_name=stage_name,
+            api_cloudwatch_role=api_cloudwatch_role,
             cors_allow_origins=cors_allow_origins,
             reserved_concurrency=reserved_concurrency,
             memory_size=memory_size,
             timeout=timeout,
+            lambda_insights=lambda_insights,
+            log_retention=log_retention,
             billing_mode=billing_mode,
             read_capacity=read_capacity,
             write_capacity=write_capacity,
             target_utilization_percent=target_utilization_percent,
-            alarm_threshold_percent=alarm_threshold_percent,
+            point_in_time_recovery=point_in_time_recovery,
+            removal_policy=removal_policy,
+            alarm_thresholds=alarm_thresholds,
             write_token_parameter_name=write_token_parameter_name,
             authorizer=authorizer,
             iam_write_authorization=iam_write_authorization,
             web_acl_arn=web_acl_arn,
-            removal_policy=removal_policy,
             deletion_protection=deletion_protection,
         )
         super().__init__(scope, construct_id)
-        if reserved_concurrency is not None and reserved_concurrency > DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY:
+        if (
+            reserved_concurrency is not None
+            and not is_token_number(reserved_concurrency)
+            and reserved_concurrency > DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY
+        ):
             Annotations.of(self).add_warning_v2(
                 "tap-reviews:reservedConcurrencyAboveDefaultQuota",
                 f"reserved_concurrency={reserved_concurrency}: a default account has 1000 concurrent "
@@ -215,55 +235,41 @@ class ProductReviewsApi(Construct):
             removal_policy=removal_policy,
             write_token_parameter_name=write_token_parameter_name,
         )
-        write_authorization = WriteAuthorization(
+        self._write_authorization = WriteAuthorization(
             authorizer=authorizer, iam=iam_write_authorization, write_token=write_token_parameter_name is not None
         )
+        rate_limit, burst_limit = throttle_limits(throttle)
         self._api, self._access_log_group = build_rest_api(
             self,
             # API Gateway metrics are keyed by API name: instances that share a name share alarms.
             rest_api_name=name("ProductReviewsAPI-{suffix}") or Names.unique_resource_name(self, max_length=128),
             cloud_watch_role=api_cloudwatch_role,
             stage_name=stage_name,
-            throttle=throttle,
+            throttle=(rate_limit, burst_limit),
             cors_allow_origins=cors_allow_origins,
             function=self._function,
-            write_authorization=write_authorization,
+            write_authorization=self._write_authorization,
             web_acl_arn=web_acl_arn,
             access_log_group_name=name("/aws/apigateway/ProductReviewsAPI-{suffix}/access"),
             log_retention=log_retention,
             removal_policy=removal_policy,
         )
-        if not (write_authorization.principal_supplies_reviewer or write_authorization.write_token):
+        if not (self._write_authorization.principal_supplies_reviewer or self._write_authorization.write_token):
             Annotations.of(self).add_warning_v2(
                 "tap-reviews:writesOpen",
                 "POST /reviews is open to anyone on the internet: set authorizer, iam_write_authorization=True "
                 "or write_token_parameter_name to require authorization for writes (reads stay public).",
             )
-        stage = self._api.deployment_stage
-        self._alarms = [
-            build_client_error_alarm(
-                self,
-                alarm_name=name("API-4xx-Errors-{suffix}"),
-                stage=stage,
-                threshold_percent=alarm_threshold_percent,
-                alarm_topic=alarm_topic,
-            )
-        ]
+        self._alarms = build_alarms(self, self, thresholds=alarm_thresholds, name=name, alarm_topic=alarm_topic)
         self._dashboard = build_dashboard(
-            self,
-            dashboard_name=name("ProductReviews-Dashboard-{suffix}"),
-            stage=stage,
-            function=self._function,
-            table=self._table,
-            index_name=contract.REVIEWER_INDEX_NAME,
-            alarms=self._alarms,
+            self, self, dashboard_name=name("ProductReviews-Dashboard-{suffix}"), alarms=self._alarms
         )
         self._parameters = publish_parameters(
             self,
             prefix=name("/productreviews/{suffix}/"),
             values={
                 "api/throttle-limit": (
-                    f"{throttle.rate_limit:g}",
+                    Token.as_string(rate_limit) if is_token_number(rate_limit) else f"{rate_limit:g}",
                     "API throttle limit (requests per second)",
                 ),
                 "dynamodb/table-arn": (self._table.table_arn, "DynamoDB table ARN"),
@@ -271,6 +277,8 @@ class ProductReviewsApi(Construct):
                 "api/gateway-id": (self._api.rest_api_id, "API Gateway REST API id"),
             },
         )
+
+    # ------------------------------------------------------------------------------------------ attributes
 
     @property
     def table(self) -> dynamodb.Table:
@@ -309,7 +317,7 @@ class ProductReviewsApi(Construct):
 
     @property
     def alarms(self) -> list[cloudwatch.Alarm]:
-        """The alarms this construct created (today: the 4xx error-rate alarm)."""
+        """The alarms this construct created, one per threshold set in ``alarm_thresholds``."""
         return list(self._alarms)
 
     @property
@@ -321,147 +329,167 @@ class ProductReviewsApi(Construct):
         """
         return dict(self._parameters)
 
+    # --------------------------------------------------------------------------------------------- metrics
 
-def _validate_props(
-    *,
-    environment_suffix: str,
-    throttle: ThrottleSettings,
-    stage_name: str,
-    cors_allow_origins: Sequence[str],
-    reserved_concurrency: int | None,
-    memory_size: int,
-    timeout: Duration,
-    billing_mode: dynamodb.BillingMode,
-    read_capacity: CapacityBounds | None,
-    write_capacity: CapacityBounds | None,
-    target_utilization_percent: float,
-    alarm_threshold_percent: float,
-    write_token_parameter_name: str | None,
-    authorizer: apigateway.IAuthorizer | None,
-    iam_write_authorization: bool,
-    web_acl_arn: str | None,
-    removal_policy: RemovalPolicy,
-    deletion_protection: bool | None,
-) -> None:
-    """Raise ValueError for the first prop that is out of bounds, before anything is created."""
-    if not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.fullmatch(environment_suffix):
-        raise ValueError(
-            f"environment_suffix {environment_suffix!r} is not allowed: use 1-32 letters, digits, '-' or "
-            "'_' (it becomes part of table, function, dashboard, alarm and SSM parameter names)."
-        )
-    if not isinstance(throttle, ThrottleSettings):
-        raise ValueError(f"throttle must be a ThrottleSettings, got {throttle!r}.")
-    if not isinstance(stage_name, str) or not STAGE_NAME_PATTERN.fullmatch(stage_name):
-        raise ValueError(f"stage_name {stage_name!r} is not allowed: use 1-128 letters, digits, '-' or '_'.")
-    _validate_origins(cors_allow_origins)
-    if reserved_concurrency is not None and (
-        isinstance(reserved_concurrency, bool) or not isinstance(reserved_concurrency, int) or reserved_concurrency < 1
-    ):
-        raise ValueError(
-            f"reserved_concurrency must be None or an integer of at least 1, got {reserved_concurrency!r}."
-        )
-    if isinstance(memory_size, bool) or not isinstance(memory_size, int) or not 128 <= memory_size <= 10240:
-        raise ValueError(f"memory_size must be an integer from 128 to 10240 (MB), got {memory_size!r}.")
-    timeout_seconds = timeout.to_milliseconds() / 1000
-    if not timeout_seconds.is_integer() or not 1 <= timeout_seconds <= API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS:
-        raise ValueError(
-            f"timeout must be a whole number of seconds from 1 to {API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS}, got "
-            f"{timeout_seconds:g} seconds: API Gateway stops waiting after "
-            f"{API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS} s."
-        )
-    if billing_mode == dynamodb.BillingMode.PAY_PER_REQUEST:
-        for prop, value in (("read_capacity", read_capacity), ("write_capacity", write_capacity)):
-            if value is not None:
-                raise ValueError(
-                    f"{prop}={value!r} applies only to BillingMode.PROVISIONED; on-demand tables "
-                    "(BillingMode.PAY_PER_REQUEST) have no capacity to bound. Remove it or use provisioned "
-                    "billing."
-                )
-    elif billing_mode != dynamodb.BillingMode.PROVISIONED:
-        raise ValueError(
-            f"billing_mode must be BillingMode.PROVISIONED or BillingMode.PAY_PER_REQUEST, got {billing_mode!r}."
-        )
-    for prop, value in (("read_capacity", read_capacity), ("write_capacity", write_capacity)):
-        if value is not None and not isinstance(value, CapacityBounds):
-            raise ValueError(f"{prop} must be a CapacityBounds, got {value!r}.")
-    if not _is_number(target_utilization_percent) or not 20 <= target_utilization_percent <= 90:
-        raise ValueError(
-            "target_utilization_percent must be from 20 to 90 (DynamoDB auto-scaling's range), "
-            f"got {target_utilization_percent!r}."
-        )
-    if not _is_number(alarm_threshold_percent) or not 0 <= alarm_threshold_percent <= 100:
-        raise ValueError(
-            f"alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got "
-            f"{alarm_threshold_percent!r}."
-        )
-    if write_token_parameter_name is not None:
-        _validate_parameter_name(write_token_parameter_name)
-    if authorizer is not None and iam_write_authorization:
-        raise ValueError(
-            "authorizer and iam_write_authorization=True both authorize POST /reviews: a method has one "
-            "authorization type, so choose one."
-        )
-    if web_acl_arn is not None and not (
-        isinstance(web_acl_arn, str)
-        and (Token.is_unresolved(web_acl_arn) or WEB_ACL_ARN_PATTERN.fullmatch(web_acl_arn))
-    ):
-        raise ValueError(
-            f"web_acl_arn {web_acl_arn!r} is not a regional WAFv2 web ACL ARN "
-            "(arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); API Gateway stages take regional "
-            "web ACLs only."
-        )
-    if removal_policy == RemovalPolicy.DESTROY and deletion_protection is True:
-        raise ValueError(
-            "removal_policy=RemovalPolicy.DESTROY with deletion_protection=True cannot delete the table: "
-            "CloudFormation would fail on it. Leave deletion_protection out (DESTROY turns it off) or keep "
-            "the table with RemovalPolicy.RETAIN."
-        )
-    if write_token_parameter_name is not None and (authorizer is not None or iam_write_authorization):
-        raise ValueError(
-            "write_token_parameter_name cannot be combined with authorizer or iam_write_authorization: all of "
-            "them use the Authorization header (Bearer token, JWT or SigV4 signature), so every POST would "
-            "fail one of them. Choose one way to authorize writes."
+    def metric_reviews_created(self, *, period: Duration = PERIOD, label: str | None = None) -> cloudwatch.Metric:
+        """Reviews stored (one per 201, replays not counted): the runtime's ``TapReviews/ReviewsCreated``.
+
+        Args:
+            period: The period each data point sums. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            A Sum of the embedded metric, keyed by the function's name.
+        """
+        return self._runtime_metric(contract.METRIC_REVIEWS_CREATED, period, label)
+
+    def metric_validation_failures(self, *, period: Duration = PERIOD, label: str | None = None) -> cloudwatch.Metric:
+        """POST bodies the function turned away as invalid (``TapReviews/ValidationFailures``).
+
+        Bodies API Gateway's request model rejects never reach the function; they count in
+        ``metric_client_error_rate``.
+
+        Args:
+            period: The period each data point sums. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            A Sum of the embedded metric, keyed by the function's name.
+        """
+        return self._runtime_metric(contract.METRIC_VALIDATION_FAILURES, period, label)
+
+    def metric_client_error_rate(
+        self, *, period: Duration = PERIOD, label: str = "4xx error rate (%)"
+    ) -> cloudwatch.MathExpression:
+        """The share of the stage's requests answered 4xx, in percent (0 when there are no requests).
+
+        Args:
+            period: The period each data point covers. Default: 5 minutes.
+            label: The label on graphs. Default: "4xx error rate (%)".
+
+        Returns:
+            ``IF(requests > 0, 100 * errors / requests, 0)`` over API Gateway's ``4XXError`` and ``Count``.
+        """
+        stage = self._api.deployment_stage
+        return self._rate("errors", stage.metric_client_error(period=period, statistic="Sum"), period, label)
+
+    def metric_server_error_rate(
+        self, *, period: Duration = PERIOD, label: str = "5xx error rate (%)"
+    ) -> cloudwatch.MathExpression:
+        """The share of the stage's requests answered 5xx, in percent (0 when there are no requests).
+
+        Args:
+            period: The period each data point covers. Default: 5 minutes.
+            label: The label on graphs. Default: "5xx error rate (%)".
+
+        Returns:
+            ``IF(requests > 0, 100 * server_errors / requests, 0)`` over API Gateway's ``5XXError`` and ``Count``.
+        """
+        stage = self._api.deployment_stage
+        return self._rate("server_errors", stage.metric_server_error(period=period, statistic="Sum"), period, label)
+
+    def metric_latency(
+        self, *, statistic: str = "p99", period: Duration = PERIOD, label: str | None = None
+    ) -> cloudwatch.Metric:
+        """The stage's latency in milliseconds, from receiving a request to answering it (API Gateway's
+        ``Latency``).
+
+        Args:
+            statistic: A CloudWatch statistic, such as "p50", "p99" or "Average". Default: "p99".
+            period: The period each data point covers. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            The metric.
+        """
+        return self._api.deployment_stage.metric_latency(period=period, statistic=statistic, label=label)
+
+    def metric_function_errors(self, *, period: Duration = PERIOD, label: str | None = None) -> cloudwatch.Metric:
+        """Invocations that failed in the function (unhandled errors, timeouts), summed per period.
+
+        Args:
+            period: The period each data point sums. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            Lambda's ``Errors`` for the function.
+        """
+        return self._function.metric_errors(period=period, statistic="Sum", label=label)
+
+    def metric_function_throttles(self, *, period: Duration = PERIOD, label: str | None = None) -> cloudwatch.Metric:
+        """Invocations Lambda throttled (reserved or account concurrency exhausted), summed per period.
+
+        Args:
+            period: The period each data point sums. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            Lambda's ``Throttles`` for the function.
+        """
+        return self._function.metric_throttles(period=period, statistic="Sum", label=label)
+
+    def metric_table_throttles(
+        self, *, period: Duration = PERIOD, label: str = "DynamoDB throttled events"
+    ) -> cloudwatch.MathExpression:
+        """Requests DynamoDB throttled, reads and writes, on the table and its reviewer index, per period.
+
+        Args:
+            period: The period each data point sums. Default: 5 minutes.
+            label: The label on graphs. Default: "DynamoDB throttled events".
+
+        Returns:
+            The sum of ``ReadThrottleEvents`` and ``WriteThrottleEvents`` on the table and on the index.
+        """
+        metrics = [
+            *table_and_index_metrics(self, "ReadThrottleEvents", "read"),
+            *table_and_index_metrics(self, "WriteThrottleEvents", "write"),
+        ]
+        using = {f"m{index}": metric.with_(period=period) for index, metric in enumerate(metrics)}
+        return cloudwatch.MathExpression(
+            expression=" + ".join(f"FILL({name}, 0)" for name in using), using_metrics=using, label=label, period=period
         )
 
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _validate_origins(origins: Sequence[str]) -> None:
-    if isinstance(origins, str) or not origins:
-        raise ValueError(
-            f"cors_allow_origins must be a non-empty list of origins, got {origins!r}: use ['*'] or "
-            "['https://shop.example.com', ...]."
+    def _runtime_metric(self, metric_name: str, period: Duration, label: str | None) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=contract.METRICS_NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map={contract.METRICS_DIMENSION: self._function.function_name},
+            period=period,
+            statistic="Sum",
+            label=label,
         )
-    for origin in origins:
-        if origin == "*":
-            if len(origins) > 1:
-                raise ValueError(
-                    f"cors_allow_origins {list(origins)!r} mixes '*' with specific origins: use ['*'] alone "
-                    "or list the origins."
-                )
-        elif not isinstance(origin, str) or not ORIGIN_PATTERN.fullmatch(origin):
+
+    def _rate(self, name: str, errors: cloudwatch.Metric, period: Duration, label: str) -> cloudwatch.MathExpression:
+        requests = self._api.deployment_stage.metric_count(period=period, statistic="Sum")
+        return cloudwatch.MathExpression(
+            expression=RATE_EXPRESSION.format(errors=name),
+            using_metrics={name: errors, "requests": requests},
+            label=label,
+            period=period,
+        )
+
+    # ---------------------------------------------------------------------------------------------- grants
+
+    def grant_write(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (a role, a function, ...) call ``POST /reviews``: ``execute-api:Invoke`` on that
+        method of this stage.
+
+        Args:
+            grantee: Who may post reviews, with SigV4-signed requests.
+
+        Returns:
+            The grant.
+
+        Raises:
+            ValueError: Writes are not IAM-authorized (``iam_write_authorization=False``), so a grant would
+                change nothing.
+        """
+        if not self._write_authorization.iam:
             raise ValueError(
-                f"cors_allow_origins entry {origin!r} is not an origin: use scheme and host with no path, "
-                "such as 'https://shop.example.com'."
+                "grant_write needs iam_write_authorization=True: without it POST /reviews does not check IAM, "
+                "so the grant would change nothing."
             )
-
-
-def _validate_parameter_name(name: str) -> None:
-    if not isinstance(name, str) or Token.is_unresolved(name):
-        raise ValueError(
-            f"write_token_parameter_name must be a literal SSM parameter name such as '/tap/auth/token', got "
-            f"{name!r}: the function's permissions name the parameter, so it must be known at synth time."
+        method_arn = self._api.arn_for_execute_api(
+            "POST", f"/{contract.RESOURCE_PATH}", self._api.deployment_stage.stage_name
         )
-    first_segment = name.lstrip("/").split("/")[0].lower()
-    if (
-        not PARAMETER_NAME_PATTERN.fullmatch(name)
-        or len(name) > MAX_PARAMETER_NAME_LENGTH
-        or first_segment.startswith(("aws", "ssm"))
-    ):
-        raise ValueError(
-            f"write_token_parameter_name {name!r} is not an SSM parameter name: use up to "
-            f"{MAX_PARAMETER_NAME_LENGTH} letters, digits, '_', '.', '-', with a leading '/' before each "
-            "segment of a path, not starting with 'aws' or 'ssm', such as '/tap/auth/token'."
-        )
+        return iam.Grant.add_to_principal(grantee=grantee, actions=["execute-api:Invoke"], resource_arns=[method_arn])

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from . import clients, contract
-from .responses import ApiError
+from .errors import ApiError, Error
 
 #: How long a fetched token is trusted before SSM is asked again (rotation takes effect within this).
 TOKEN_CACHE_SECONDS = 300
@@ -53,8 +53,7 @@ def require_write_token(headers: dict[str, str], parameter_name: str) -> None:
         if hmac.compare_digest(presented, fresh.encode("utf-8")):
             return
     raise ApiError(
-        401,
-        "unauthorized",
+        Error.UNAUTHORIZED,
         "POST /reviews needs 'Authorization: Bearer <token>' with the API's write token.",
         headers={"WWW-Authenticate": 'Bearer realm="reviews"'},
     )

@@ -18,6 +18,11 @@ REVIEWER_INDEX_KEY: Final = "reviewer_id"
 
 #: The REST resource the API serves (``/reviews``).
 RESOURCE_PATH: Final = "reviews"
+#: Query parameters ``GET /reviews`` reads: exactly one of the two ids, then paging.
+LIST_QUERY_PARAMETERS: Final = ("product_id", "reviewer_id", "limit", "next_token")
+#: Reviews per page when ``limit`` is left out, and the most one page may hold.
+DEFAULT_PAGE_SIZE: Final = 20
+MAX_PAGE_SIZE: Final = 100
 
 #: Environment variable holding the table name.
 ENV_TABLE_NAME: Final = "TABLE_NAME"

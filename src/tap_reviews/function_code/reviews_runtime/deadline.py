@@ -19,6 +19,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import Unavailable
+
 #: botocore's per-attempt timeouts for every client (see ``clients.CLIENT_CONFIG``).
 CONNECT_TIMEOUT_SECONDS = 1
 READ_TIMEOUT_SECONDS = 3
@@ -33,7 +35,7 @@ _BACKOFF_CAP_SECONDS = 20
 _RETRY_AFTER_EXTRA_SECONDS = 5
 
 
-class OutOfTime(Exception):
+class OutOfTime(Unavailable):
     """An AWS call attempt was not started: it could have outlasted the function's timeout."""
 
 

@@ -11,18 +11,17 @@ import base64
 import binascii
 import json
 
-from . import contract, schema
-from .responses import ApiError
+from . import contract, ids
+from .errors import ApiError, Error
 from .schema import ID_PATTERN
 from .validation import compiled_pattern
 
-REVIEW_ID_PATTERN = compiled_pattern(schema.REVIEW_ID_PATTERN)
 PRODUCT_KEY = (contract.PARTITION_KEY, contract.SORT_KEY)
 REVIEWER_KEY = (contract.REVIEWER_INDEX_KEY, contract.SORT_KEY, contract.PARTITION_KEY)
 
 
 def _invalid(reason: str) -> ApiError:
-    return ApiError(400, "invalid_next_token", "next_token is not a token this API issued for this query.", [reason])
+    return ApiError(Error.INVALID_NEXT_TOKEN, "next_token is not a token this API issued for this query.", [reason])
 
 
 def encode(last_key: dict[str, str] | None) -> str | None:
@@ -46,7 +45,7 @@ def decode(token: str, key_names: tuple[str, ...], partition_value: str) -> dict
         raise _invalid("not a key of this listing")
     if key[key_names[0]] != partition_value:
         raise _invalid("belongs to another product or reviewer")
-    if not REVIEW_ID_PATTERN.fullmatch(key[contract.SORT_KEY]):
+    if not ids.is_review_id(key[contract.SORT_KEY]):
         raise _invalid("does not point at a review")
     if not all(compiled_pattern(ID_PATTERN).match(key[name]) for name in key_names if name != contract.SORT_KEY):
         raise _invalid("not a key of this listing")

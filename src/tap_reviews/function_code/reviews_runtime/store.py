@@ -23,6 +23,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import clients, contract
+from .errors import Unavailable
 
 #: How long a retried POST with the same Idempotency-Key gets the stored review back.
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
@@ -67,7 +68,7 @@ class IdempotencyKeyTaken(Exception):
         self.record = record
 
 
-class StoreBusy(Exception):
+class StoreBusy(Unavailable):
     """The transaction kept losing races for the same product; the caller should retry later."""
 
 

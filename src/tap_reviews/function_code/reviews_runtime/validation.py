@@ -16,6 +16,7 @@ SUPPORTED_KEYWORDS = frozenset(
         "$schema",
         "title",
         "description",
+        "default",
         "type",
         "properties",
         "required",

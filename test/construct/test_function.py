@@ -49,7 +49,7 @@ def test_function_defaults_follow_seed_004_on_the_latest_python_and_arm64(defaul
 def test_function_runs_on_the_newest_python_runtime_aws_cdk_lib_knows():
     from aws_cdk import aws_lambda as lambda_
 
-    from tap_reviews._function import PYTHON_RUNTIME
+    from tap_reviews._construct.function import PYTHON_RUNTIME
 
     versions = [
         tuple(int(part) for part in name.split("_")[1:])

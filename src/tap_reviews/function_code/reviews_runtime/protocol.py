@@ -1,4 +1,4 @@
-"""HTTP plumbing for API Gateway's proxy integration: request headers and body in, JSON answers out."""
+"""API Gateway's REST proxy protocol (event format 1.0): request headers and body in, JSON answers out."""
 
 from __future__ import annotations
 
@@ -10,37 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from . import contract
+from .errors import ApiError, Error
 from .schema import MAX_BODY_BYTES
 
 #: Response headers a cross-origin script may read besides the CORS-safelisted ones.
 EXPOSED_HEADERS = "Location, Idempotent-Replayed, Retry-After, WWW-Authenticate"
-
-
-class ApiError(Exception):
-    """A client error, answered with its status and a JSON error body.
-
-    Args:
-        status: HTTP status code.
-        code: Machine-readable error code (the body's ``error``).
-        message: What went wrong, for a human.
-        details: Every individual problem, e.g. one entry per invalid field.
-        headers: Extra response headers (``WWW-Authenticate`` on a 401, say).
-    """
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        details: list[str] | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details or []
-        self.headers = headers or {}
 
 
 def request_headers(event: dict[str, Any]) -> dict[str, str]:
@@ -82,34 +56,27 @@ def respond(
     }
 
 
-def error_response(
-    event: dict[str, Any],
-    status: int,
-    code: str,
-    message: str,
-    details: list[str] | None = None,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """A JSON error answer: ``{"error": code, "message": ..., "details": [...]}``."""
-    return respond(event, status, {"error": code, "message": message, "details": details or [], **extra}, headers)
+def error_response(event: dict[str, Any], error: ApiError, **extra: Any) -> dict[str, Any]:
+    """The JSON answer for ``error``: ``{"error": code, "message": ..., "details": [...]}``."""
+    body = {"error": error.error.code, "message": error.message, "details": error.details, **extra}
+    return respond(event, error.error.status, body, error.headers)
 
 
 def json_body(event: dict[str, Any]) -> Any:
     """The request body parsed as JSON; ApiError 400 (empty, not JSON) or 413 (over MAX_BODY_BYTES)."""
     raw = event.get("body")
     if raw is None or raw == "":
-        raise ApiError(400, "empty_body", "The request body is empty; send a JSON object.")
+        raise ApiError(Error.EMPTY_BODY, "The request body is empty; send a JSON object.")
     if event.get("isBase64Encoded"):
         try:
             data = base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError) as error:
-            raise ApiError(400, "malformed_body", "The request body is not valid base64.") from error
+            raise ApiError(Error.MALFORMED_BODY, "The request body is not valid base64.") from error
     else:
         data = raw.encode("utf-8", "surrogatepass")
     if len(data) > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+        raise ApiError(Error.BODY_TOO_LARGE, f"The request body exceeds {MAX_BODY_BYTES} bytes.")
     try:
         return json.loads(data.decode("utf-8"))
     except (ValueError, RecursionError) as error:
-        raise ApiError(400, "malformed_json", "The request body is not valid UTF-8 JSON.") from error
+        raise ApiError(Error.MALFORMED_JSON, "The request body is not valid UTF-8 JSON.") from error

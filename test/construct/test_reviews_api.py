@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Match
 
-from tap_reviews import CapacityBounds, ProductReviewsApi, ThrottleSettings
+from tap_reviews import AlarmThresholds, ProductReviewsApi
 
 
 def test_attributes_expose_every_resource_for_escape_hatches(synthesized):
@@ -21,7 +21,7 @@ def test_attributes_expose_every_resource_for_escape_hatches(synthesized):
     assert isinstance(reviews.api, apigateway.RestApi)
     assert isinstance(reviews.log_group, logs.LogGroup)
     assert isinstance(reviews.dashboard, cloudwatch.Dashboard)
-    assert [type(a) for a in reviews.alarms] == [cloudwatch.Alarm]
+    assert [type(a) for a in reviews.alarms] == [cloudwatch.Alarm]  # the 4xx alarm, the only one on by default
     assert cdk.Token.is_unresolved(reviews.url)
     stage_id = next(iter(synthesized.template("Defaults").find_resources("AWS::ApiGateway::Stage")))
     url_parts = cdk.Stack.of(reviews).resolve(reviews.url)["Fn::Join"][1]
@@ -66,6 +66,8 @@ def stack():
     return cdk.Stack(cdk.App(), "ValidationStack")
 
 
+CAPACITY = dynamodb.EnableScalingProps(min_capacity=5, max_capacity=100)
+
 BAD_PROPS = [
     (
         {"environment_suffix": "dev/../prod"},
@@ -103,26 +105,26 @@ BAD_PROPS = [
     ),
     ({"timeout": cdk.Duration.millis(500)}, "timeout must be a whole number of seconds from 1 to 29, got 0.5 seconds"),
     (
-        {"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "read_capacity": CapacityBounds()},
-        "read_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED",
+        {"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "read_capacity": CAPACITY},
+        "read_capacity=EnableScalingProps(max_capacity=100, min_capacity=5) applies only to BillingMode.PROVISIONED",
     ),
     (
-        {"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "write_capacity": CapacityBounds()},
-        "write_capacity=CapacityBounds(min_capacity=5, max_capacity=100) applies only to BillingMode.PROVISIONED",
+        {"billing_mode": dynamodb.BillingMode.PAY_PER_REQUEST, "write_capacity": CAPACITY},
+        "write_capacity=EnableScalingProps(max_capacity=100, min_capacity=5) applies only to BillingMode.PROVISIONED",
     ),
-    ({"read_capacity": (5, 100)}, "read_capacity must be a CapacityBounds, got (5, 100)."),
+    ({"read_capacity": (5, 100)}, "read_capacity must be an EnableScalingProps, got (5, 100)."),
     (
         {"target_utilization_percent": 95},
         "target_utilization_percent must be from 20 to 90 (DynamoDB auto-scaling's range), got 95.",
     ),
     ({"target_utilization_percent": 10}, "target_utilization_percent must be from 20 to 90"),
     (
-        {"alarm_threshold_percent": 101},
-        "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got 101.",
+        {"alarm_thresholds": AlarmThresholds(client_error_rate_percent=101)},
+        "alarm_thresholds.client_error_rate_percent must be from 0 to 100 (a percentage of requests), got 101.",
     ),
     (
-        {"alarm_threshold_percent": -1},
-        "alarm_threshold_percent must be from 0 to 100 (a percentage of requests), got -1.",
+        {"alarm_thresholds": AlarmThresholds(client_error_rate_percent=-1)},
+        "alarm_thresholds.client_error_rate_percent must be from 0 to 100 (a percentage of requests), got -1.",
     ),
     (
         {"write_token_parameter_name": "tap auth token"},
@@ -187,9 +189,9 @@ def test_boundary_values_are_accepted(stack):
         memory_size=10240,
         timeout=cdk.Duration.seconds(29),
         target_utilization_percent=20,
-        alarm_threshold_percent=0,
-        throttle=ThrottleSettings(rate_limit=0.5, burst_limit=1),
-        read_capacity=CapacityBounds(min_capacity=1, max_capacity=1),
+        alarm_thresholds=AlarmThresholds(client_error_rate_percent=0, latency_p99=cdk.Duration.millis(1)),
+        throttle=apigateway.ThrottleSettings(rate_limit=0.5, burst_limit=1),
+        read_capacity=dynamodb.EnableScalingProps(min_capacity=1, max_capacity=1),
         write_token_parameter_name="token",
     )
     assert [c.node.id for c in stack.node.children] == ["Reviews"]

@@ -23,6 +23,8 @@ def publish_parameters(
             scope,
             construct_id,
             parameter_name=f"{prefix}{key}" if prefix else None,
+            # Named paths start with '/'; said here so a Token in the suffix does not hide it from CDK.
+            simple_name=False if prefix else None,
             string_value=value,
             description=description,
             tier=ssm.ParameterTier.STANDARD,

@@ -110,7 +110,7 @@ def test_a_body_rejected_at_the_edge_gets_the_runtimes_error_shape(defaults):
 def test_schema_keywords_without_an_api_gateway_mapping_are_refused():
     import pytest
 
-    from tap_reviews._rest_api import json_schema
+    from tap_reviews._construct.request_model import json_schema
 
     with pytest.raises(ValueError, match=r"\['oneOf'\]"):
         json_schema({"type": "object", "oneOf": []})

@@ -7,9 +7,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from ._findings import skip_checkov
-from .function_code.reviews_runtime import contract
-from .settings import CapacityBounds
+from ..function_code.reviews_runtime import contract
+from .findings import skip_checkov
 
 
 def _string_key(name: str) -> dynamodb.Attribute:
@@ -21,8 +20,8 @@ def build_reviews_table(
     *,
     table_name: str | None,
     billing_mode: dynamodb.BillingMode,
-    read_capacity: CapacityBounds,
-    write_capacity: CapacityBounds,
+    read_capacity: dynamodb.EnableScalingProps,
+    write_capacity: dynamodb.EnableScalingProps,
     target_utilization_percent: float,
     point_in_time_recovery: bool,
     removal_policy: RemovalPolicy,
@@ -77,8 +76,8 @@ def build_reviews_table(
 
 def _scale_on_utilization(
     table: dynamodb.Table,
-    read_capacity: CapacityBounds,
-    write_capacity: CapacityBounds,
+    read_capacity: dynamodb.EnableScalingProps,
+    write_capacity: dynamodb.EnableScalingProps,
     target_utilization_percent: float,
 ) -> None:
     index = contract.REVIEWER_INDEX_NAME

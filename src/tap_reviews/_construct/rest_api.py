@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
@@ -13,10 +12,11 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from ._findings import acknowledge_nag, skip_checkov
-from .function_code.reviews_runtime import contract
-from .function_code.reviews_runtime.schema import review_schema
-from .settings import ThrottleSettings
+from ..function_code.reviews_runtime import contract
+from ..function_code.reviews_runtime.errors import Error
+from ..function_code.reviews_runtime.schema import review_schema
+from .findings import acknowledge_nag, skip_checkov
+from .request_model import json_schema
 
 #: Methods the API serves on /reviews (OPTIONS is the CORS preflight).
 REVIEWS_METHODS = ("GET", "POST")
@@ -26,15 +26,10 @@ CORS_ALLOW_HEADERS = [*apigateway.Cors.DEFAULT_HEADERS, "Idempotency-Key"]
 #: A body the request model rejects gets the runtime's error shape, not API Gateway's bare message.
 #: messageString arrives quoted; validationErrorString does not, holds quotes itself, and gateway responses
 #: cannot escape, so it stays out (the function lists every problem for bodies that reach it).
-BAD_REQUEST_BODY_TEMPLATE = '{"error":"validation_failed","message":$context.error.messageString,"details":[]}'
+BAD_REQUEST_BODY_TEMPLATE = (
+    f'{{"error":"{Error.VALIDATION_FAILED.code}","message":$context.error.messageString,"details":[]}}'
+)
 
-_SCHEMA_TYPES = {
-    "object": apigateway.JsonSchemaType.OBJECT,
-    "string": apigateway.JsonSchemaType.STRING,
-    "integer": apigateway.JsonSchemaType.INTEGER,
-    "null": apigateway.JsonSchemaType.NULL,
-}
-_SCHEMA_VERSIONS = {"http://json-schema.org/draft-04/schema#": apigateway.JsonSchemaVersion.DRAFT4}
 #: Answers API Gateway gives itself (throttling 429, 403 for unknown paths, 5xx) before the function.
 GATEWAY_RESPONSE_TYPES = (apigateway.ResponseType.DEFAULT_4_XX, apigateway.ResponseType.DEFAULT_5_XX)
 
@@ -53,9 +48,6 @@ class WriteAuthorization:
         return self.authorizer is not None or self.iam
 
 
-#: Query parameters GET /reviews reads; none is required on its own (exactly one id is, which only the
-#: function can check).
-GET_QUERY_PARAMETERS = ("product_id", "reviewer_id", "limit", "next_token")
 PUBLIC_READS_REASON = (
     "Reads are public by design: reviews are published content. Writes carry the authorization "
     "(authorizer, iam_write_authorization or write_token_parameter_name)."
@@ -68,7 +60,7 @@ def build_rest_api(
     rest_api_name: str,
     stage_name: str,
     cloud_watch_role: bool,
-    throttle: ThrottleSettings,
+    throttle: tuple[float, float],
     cors_allow_origins: Sequence[str],
     function: lambda_.IFunction,
     write_authorization: WriteAuthorization,
@@ -98,8 +90,8 @@ def build_rest_api(
         cloud_watch_role=cloud_watch_role,
         deploy_options=apigateway.StageOptions(
             stage_name=stage_name,
-            throttling_rate_limit=throttle.rate_limit,
-            throttling_burst_limit=throttle.burst_limit,
+            throttling_rate_limit=throttle[0],
+            throttling_burst_limit=throttle[1],
             tracing_enabled=True,
             metrics_enabled=True,
             # Errors only, and never request or response bodies (seed 004 logged both).
@@ -140,7 +132,8 @@ def build_rest_api(
     get_method = reviews.add_method(
         "GET",
         integration,
-        request_parameters={f"method.request.querystring.{name}": False for name in GET_QUERY_PARAMETERS},
+        # Declared, none required on its own: exactly one id is, which only the function can check.
+        request_parameters={f"method.request.querystring.{name}": False for name in contract.LIST_QUERY_PARAMETERS},
         request_validator=validator,
     )
     # The runtime's schema, checked at the edge too: an invalid body never reaches (or bills) the function.
@@ -264,25 +257,3 @@ def _accept_api_findings(
             reason="API Gateway's logging role is one per account and region and serves every API there, so it "
             "carries AWS's policy for that role; set api_cloudwatch_role=False when the account has one.",
         )
-
-
-def json_schema(schema: dict[str, Any]) -> apigateway.JsonSchema:
-    """The runtime's JSON Schema (a dict) as an API Gateway model schema; unknown keywords are an error."""
-    converters: dict[str, tuple[str, Any]] = {
-        "$schema": ("schema", _SCHEMA_VERSIONS.__getitem__),
-        "title": ("title", str),
-        "description": ("description", str),
-        "type": ("type", lambda t: _SCHEMA_TYPES[t] if isinstance(t, str) else [_SCHEMA_TYPES[n] for n in t]),
-        "properties": ("properties", lambda props: {name: json_schema(sub) for name, sub in props.items()}),
-        "required": ("required", list),
-        "additionalProperties": ("additional_properties", bool),
-        "minLength": ("min_length", int),
-        "maxLength": ("max_length", int),
-        "pattern": ("pattern", str),
-        "minimum": ("minimum", int),
-        "maximum": ("maximum", int),
-    }
-    unknown = set(schema) - set(converters)
-    if unknown:
-        raise ValueError(f"JSON Schema keywords with no API Gateway mapping here: {sorted(unknown)}")
-    return apigateway.JsonSchema(**{converters[key][0]: converters[key][1](value) for key, value in schema.items()})

@@ -13,11 +13,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ._findings import acknowledge_nag, skip_checkov
-from .function_code.reviews_runtime import contract
+from ..function_code.reviews_runtime import contract
+from .findings import acknowledge_nag, skip_checkov
 
 #: The asset root shipped as the function's code: the runtime package and nothing else.
-FUNCTION_CODE_DIR = Path(__file__).parent / "function_code"
+FUNCTION_CODE_DIR = Path(__file__).parent.parent / "function_code"
 #: Files that may appear beside the runtime on a developer's machine but must never be deployed.
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache", "**/.pytest_cache"]
 #: The newest Python Lambda runtime in the supported aws-cdk-lib range.

@@ -1,0 +1,195 @@
+"""Alarms and the dashboard, built from ProductReviewsApi's ``metric_*()`` methods.
+
+Every alarm is opt-in through a typed threshold (``AlarmThresholds``); the dashboard has one row per
+service (API, function, table) and one for what the runtime itself counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from ..function_code.reviews_runtime import contract
+from ..props import AlarmThresholds
+
+if TYPE_CHECKING:
+    from ..reviews_api import ProductReviewsApi
+
+#: Every metric and alarm evaluates 5-minute periods.
+PERIOD = Duration.minutes(5)
+WIDGET_WIDTH = 8
+
+
+@dataclass(frozen=True)
+class _AlarmSpec:
+    """One opt-in alarm: its threshold field, construct id, fixed name, metric and description."""
+
+    threshold_field: str
+    construct_id: str
+    name: str
+    metric: Callable[[ProductReviewsApi], cloudwatch.IMetric]
+    describe: Callable[[float], str]
+
+
+#: The alarms AlarmThresholds can turn on, in dashboard order.
+ALARMS = (
+    _AlarmSpec(
+        "client_error_rate_percent",
+        "ClientErrorRateAlarm",
+        "API-4xx-Errors-{suffix}",
+        lambda reviews: reviews.metric_client_error_rate(),
+        lambda t: f"More than {t:g}% of API requests answered 4xx in 5 minutes.",
+    ),
+    _AlarmSpec(
+        "server_error_rate_percent",
+        "ServerErrorRateAlarm",
+        "API-5xx-Errors-{suffix}",
+        lambda reviews: reviews.metric_server_error_rate(),
+        lambda t: f"More than {t:g}% of API requests answered 5xx in 5 minutes.",
+    ),
+    _AlarmSpec(
+        "latency_p99",
+        "LatencyAlarm",
+        "API-Latency-p99-{suffix}",
+        lambda reviews: reviews.metric_latency(statistic="p99"),
+        lambda t: f"The API's p99 latency exceeded {t:g} ms in 5 minutes.",
+    ),
+    _AlarmSpec(
+        "function_errors",
+        "FunctionErrorsAlarm",
+        "Lambda-Errors-{suffix}",
+        lambda reviews: reviews.metric_function_errors(),
+        lambda t: f"The function failed more than {t:g} times in 5 minutes.",
+    ),
+    _AlarmSpec(
+        "function_throttles",
+        "FunctionThrottlesAlarm",
+        "Lambda-Throttles-{suffix}",
+        lambda reviews: reviews.metric_function_throttles(),
+        lambda t: f"Lambda throttled the function more than {t:g} times in 5 minutes.",
+    ),
+    _AlarmSpec(
+        "table_throttles",
+        "TableThrottlesAlarm",
+        "DynamoDB-Throttles-{suffix}",
+        lambda reviews: reviews.metric_table_throttles(),
+        lambda t: f"DynamoDB throttled more than {t:g} requests to the table or its index in 5 minutes.",
+    ),
+)
+
+
+def build_alarms(
+    scope: Construct,
+    reviews: ProductReviewsApi,
+    *,
+    thresholds: AlarmThresholds,
+    name: Callable[[str], str | None],
+    alarm_topic: sns.ITopic | None,
+) -> list[cloudwatch.Alarm]:
+    """The alarms whose threshold is set, each notifying ``alarm_topic`` when it fires and recovers.
+
+    Missing data is not breaching, so a quiet API never alarms.
+    """
+    action = cloudwatch_actions.SnsAction(alarm_topic) if alarm_topic is not None else None
+    alarms = []
+    for spec in ALARMS:
+        threshold = getattr(thresholds, spec.threshold_field)
+        if threshold is None:
+            continue
+        value = threshold.to_milliseconds() if isinstance(threshold, Duration) else threshold
+        alarm = cloudwatch.Alarm(
+            scope,
+            spec.construct_id,
+            alarm_name=name(spec.name),
+            alarm_description=spec.describe(value),
+            metric=spec.metric(reviews),
+            threshold=value,
+            evaluation_periods=2,
+            datapoints_to_alarm=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        if action is not None:
+            alarm.add_alarm_action(action)
+            alarm.add_ok_action(action)
+        alarms.append(alarm)
+    return alarms
+
+
+def _graph(title: str, *metrics: cloudwatch.IMetric) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(title=title, left=list(metrics), width=WIDGET_WIDTH)
+
+
+def table_and_index_metrics(reviews: ProductReviewsApi, metric_name: str, label: str) -> list[cloudwatch.Metric]:
+    """``metric_name`` (a Sum) on the table and on its reviewer index, which scales and throttles on its own."""
+    table = reviews.table
+    index = contract.REVIEWER_INDEX_NAME
+    return [
+        table.metric(metric_name, period=PERIOD, statistic="Sum", label=f"{label} (table)"),
+        table.metric(
+            metric_name,
+            period=PERIOD,
+            statistic="Sum",
+            label=f"{label} ({index})",
+            dimensions_map={"TableName": table.table_name, "GlobalSecondaryIndexName": index},
+        ),
+    ]
+
+
+def build_dashboard(
+    scope: Construct, reviews: ProductReviewsApi, *, dashboard_name: str | None, alarms: list[cloudwatch.Alarm]
+) -> cloudwatch.Dashboard:
+    """One row per service: API traffic and errors, function health, table capacity and throttles, then
+    what the runtime counts."""
+    stage = reviews.api.deployment_stage
+    function = reviews.function
+    dashboard = cloudwatch.Dashboard(scope, "Dashboard", dashboard_name=dashboard_name)
+    dashboard.add_widgets(
+        _graph("API requests", stage.metric_count(period=PERIOD, statistic="Sum")),
+        _graph("API latency (ms)", *(reviews.metric_latency(statistic=p, label=p) for p in ("p50", "p90", "p99"))),
+        _graph(
+            "API 4xx / 5xx",
+            reviews.metric_client_error_rate(label="4xx (% of requests)"),
+            reviews.metric_server_error_rate(label="5xx (% of requests)"),
+        ),
+    )
+    dashboard.add_widgets(
+        _graph("Lambda invocations", function.metric_invocations(period=PERIOD)),
+        _graph(
+            "Lambda duration (ms)",
+            *(function.metric_duration(period=PERIOD, statistic=p, label=p) for p in ("p50", "p99")),
+        ),
+        _graph(
+            "Lambda errors / throttles",
+            reviews.metric_function_errors(label="errors"),
+            reviews.metric_function_throttles(label="throttles"),
+        ),
+    )
+    dashboard.add_widgets(
+        _graph(
+            "DynamoDB consumed capacity",
+            *table_and_index_metrics(reviews, "ConsumedReadCapacityUnits", "read"),
+            *table_and_index_metrics(reviews, "ConsumedWriteCapacityUnits", "write"),
+        ),
+        _graph(
+            "DynamoDB throttled events",
+            *table_and_index_metrics(reviews, "ReadThrottleEvents", "read"),
+            *table_and_index_metrics(reviews, "WriteThrottleEvents", "write"),
+        ),
+        cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=WIDGET_WIDTH),
+    )
+    dashboard.add_widgets(
+        _graph(
+            "Reviews created / bodies rejected by the function",
+            reviews.metric_reviews_created(label="created"),
+            reviews.metric_validation_failures(label="rejected"),
+        ),
+    )
+    return dashboard

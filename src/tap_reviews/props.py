@@ -1,0 +1,412 @@
+"""The props of ProductReviewsApi: their defaults, the alarm thresholds type, and their validation.
+
+Validation collects every problem before raising, one line per problem, in a single ``ValueError``
+(as aws-solutions-constructs' ``CheckProps`` does), and it is Token-aware: where CloudFormation resolves
+a value at deploy time (a ``CfnParameter`` for ``memory_size``, say) the value is accepted and left for
+CloudFormation and the service to check; where the construct must read the value at synth time (CORS
+origins, the write token's parameter name) a Token is refused with a message that says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_logs as logs
+
+#: Seed 004's stage limits: 10 requests a second, bursts of 20.
+DEFAULT_THROTTLE = apigateway.ThrottleSettings(rate_limit=10, burst_limit=20)
+#: Auto-scaling bounds of each provisioned capacity (table and index, read and write).
+DEFAULT_CAPACITY = dynamodb.EnableScalingProps(min_capacity=5, max_capacity=100)
+#: 28 s: inside API Gateway's 29 s integration timeout (seed 004's 30 s outlived it).
+DEFAULT_TIMEOUT = Duration.seconds(28)
+#: API Gateway's integration timeout for REST APIs; a longer-running function only burns money.
+API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
+#: A default account has 1,000 concurrent executions and keeps 100 of them unreserved.
+DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY = 900
+
+SUFFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+STAGE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+ORIGIN_PATTERN = re.compile(r"https?://[^/\s*,]+")
+#: An SSM parameter name: one segment of letters, digits, '_', '.', '-', or a path of them with a leading
+#: slash (SSM wants hierarchical names fully qualified).
+PARAMETER_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+|(/[A-Za-z0-9_.-]+)+")
+#: SSM allows 1011 characters for the whole parameter ARN; this leaves room for the longest ARN prefix.
+MAX_PARAMETER_NAME_LENGTH = 940
+WEB_ACL_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+")
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """When the construct's alarms fire; each alarm exists only when its threshold is set (None: no alarm).
+
+    Every alarm evaluates 5-minute periods, fires when one of the last two breaches, treats missing data
+    as not breaching (a quiet API never alarms), and notifies ``alarm_topic`` when it fires and recovers.
+
+    Args:
+        client_error_rate_percent: Fire when more than this share of the stage's requests, 0-100 %, are
+            answered 4xx. Computed ``IF(requests > 0, 100 * errors / requests, 0)`` per stage. Default: 10.
+        server_error_rate_percent: Fire when more than this share of requests, 0-100 %, are answered 5xx.
+            Default: None.
+        latency_p99: Fire when the stage's p99 latency (API Gateway's ``Latency``: from request to answer)
+            exceeds this, 1 ms to 29 s. Default: None.
+        function_errors: Fire when the function fails (unhandled errors, timeouts) more than this many
+            times in 5 minutes, 0 or more. Default: None.
+        function_throttles: Fire when Lambda throttles more than this many invocations in 5 minutes (the
+            reserved or account concurrency is exhausted), 0 or more. Default: None.
+        table_throttles: Fire when DynamoDB throttles more than this many requests in 5 minutes, reads and
+            writes, on the table and its index, 0 or more. Default: None.
+    """
+
+    client_error_rate_percent: float | None = 10
+    server_error_rate_percent: float | None = None
+    latency_p99: Duration | None = None
+    function_errors: int | None = None
+    function_throttles: int | None = None
+    table_throttles: int | None = None
+
+
+DEFAULT_ALARM_THRESHOLDS = AlarmThresholds()
+
+
+class Problems:
+    """Every problem found in a set of props, one line each, raised together by ``raise_if_any``."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+    def raise_if_any(self, owner: str) -> None:
+        """Raise one ValueError listing every problem (nothing when there is none)."""
+        if self.lines:
+            count = "1 problem" if len(self.lines) == 1 else f"{len(self.lines)} problems"
+            raise ValueError(f"{owner} props: {count}:\n" + "\n".join(f"- {line}" for line in self.lines))
+
+    def type_of(self, prop: str, value: object, expected: type | tuple[type, ...], described: str) -> bool:
+        """Note a problem unless ``value`` is an instance of ``expected`` (not a bool for numbers)."""
+        numeric = expected in (int, float, (int, float))
+        if isinstance(value, expected) and not (numeric and isinstance(value, bool)):
+            return True
+        self.add(f"{prop} must be {described}, got {value!r}.")
+        return False
+
+    def number(
+        self,
+        prop: str,
+        value: object,
+        *,
+        low: float,
+        high: float | None = None,
+        integer: bool = False,
+        unit: str = "",
+        allowed: str | None = None,
+    ) -> None:
+        """``value`` must be a number (an integer with ``integer``) from ``low`` to ``high``, or a Token.
+
+        A Token (a CfnParameter's ``value_as_number``, say) is accepted: CloudFormation resolves it at
+        deploy time, and the service checks its range then.
+        """
+        if is_token_number(value):
+            return
+        in_range = (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (isinstance(value, int) or not integer)
+            and low <= value
+            and (high is None or value <= high)
+        )
+        if not in_range:
+            kind = "an integer" if integer else "a number"
+            allowed = allowed or (
+                f"{kind} from {low:g} to {high:g}" if high is not None else f"{kind} of at least {low:g}"
+            )
+            self.add(f"{prop} must be {allowed}{unit}, got {value!r}.")
+
+    def literal(self, prop: str, value: object, why: str) -> bool:
+        """Note a problem when ``value`` is a Token: the construct reads it at synth time."""
+        if isinstance(value, str) and Token.is_unresolved(value):
+            self.add(f"{prop} cannot be a Token ({value}): {why}")
+            return False
+        return True
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_token_number(value: object) -> bool:
+    """True for a number that stands for a Token (a CfnParameter's ``value_as_number``, say)."""
+    return _is_number(value) and Token.is_unresolved(value)
+
+
+def validate(
+    *,
+    environment_suffix: object,
+    physical_names: object,
+    throttle: object,
+    stage_name: object,
+    api_cloudwatch_role: object,
+    cors_allow_origins: object,
+    reserved_concurrency: object,
+    memory_size: object,
+    timeout: object,
+    lambda_insights: object,
+    log_retention: object,
+    billing_mode: object,
+    read_capacity: object,
+    write_capacity: object,
+    target_utilization_percent: object,
+    point_in_time_recovery: object,
+    removal_policy: object,
+    alarm_thresholds: object,
+    write_token_parameter_name: object,
+    authorizer: object,
+    iam_write_authorization: object,
+    web_acl_arn: object,
+    deletion_protection: object,
+) -> None:
+    """Raise one ValueError listing every prop that is out of bounds, before anything is created."""
+    problems = Problems()
+    if isinstance(environment_suffix, str) and Token.is_unresolved(environment_suffix):
+        pass  # resolved by CloudFormation inside every name it is part of
+    elif not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.fullmatch(environment_suffix):
+        problems.add(
+            f"environment_suffix {environment_suffix!r} is not allowed: use 1-32 letters, digits, '-' or "
+            "'_' (it becomes part of table, function, dashboard, alarm and SSM parameter names)."
+        )
+    for prop, flag in (
+        ("physical_names", physical_names),
+        ("api_cloudwatch_role", api_cloudwatch_role),
+        ("lambda_insights", lambda_insights),
+        ("point_in_time_recovery", point_in_time_recovery),
+        ("iam_write_authorization", iam_write_authorization),
+    ):
+        problems.type_of(prop, flag, bool, "True or False")
+    if deletion_protection is not None:
+        problems.type_of("deletion_protection", deletion_protection, bool, "None, True or False")
+    _validate_throttle(problems, throttle)
+    if not (isinstance(stage_name, str) and Token.is_unresolved(stage_name)) and (
+        not isinstance(stage_name, str) or not STAGE_NAME_PATTERN.fullmatch(stage_name)
+    ):
+        problems.add(f"stage_name {stage_name!r} is not allowed: use 1-128 letters, digits, '-' or '_'.")
+    _validate_origins(problems, cors_allow_origins)
+    if reserved_concurrency is not None:
+        problems.number(
+            "reserved_concurrency",
+            reserved_concurrency,
+            low=1,
+            integer=True,
+            allowed="None or an integer of at least 1",
+        )
+    problems.number("memory_size", memory_size, low=128, high=10240, integer=True, unit=" (MB)")
+    _validate_timeout(problems, timeout)
+    problems.type_of("log_retention", log_retention, logs.RetentionDays, "an aws_logs.RetentionDays")
+    _validate_billing(problems, billing_mode, read_capacity, write_capacity)
+    problems.number(
+        "target_utilization_percent",
+        target_utilization_percent,
+        low=20,
+        high=90,
+        allowed="from 20 to 90 (DynamoDB auto-scaling's range)",
+    )
+    problems.type_of("removal_policy", removal_policy, RemovalPolicy, "an aws_cdk.RemovalPolicy")
+    _validate_alarm_thresholds(problems, alarm_thresholds)
+    if write_token_parameter_name is not None:
+        _validate_parameter_name(problems, write_token_parameter_name)
+    if authorizer is not None and iam_write_authorization is True:
+        problems.add(
+            "authorizer and iam_write_authorization=True both authorize POST /reviews: a method has one "
+            "authorization type, so choose one."
+        )
+    if write_token_parameter_name is not None and (authorizer is not None or iam_write_authorization is True):
+        problems.add(
+            "write_token_parameter_name cannot be combined with authorizer or iam_write_authorization: all of "
+            "them use the Authorization header (Bearer token, JWT or SigV4 signature), so every POST would "
+            "fail one of them. Choose one way to authorize writes."
+        )
+    if web_acl_arn is not None and not (
+        isinstance(web_acl_arn, str)
+        and (Token.is_unresolved(web_acl_arn) or WEB_ACL_ARN_PATTERN.fullmatch(web_acl_arn))
+    ):
+        problems.add(
+            f"web_acl_arn {web_acl_arn!r} is not a regional WAFv2 web ACL ARN "
+            "(arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>); API Gateway stages take regional "
+            "web ACLs only."
+        )
+    if removal_policy == RemovalPolicy.DESTROY and deletion_protection is True:
+        problems.add(
+            "removal_policy=RemovalPolicy.DESTROY with deletion_protection=True cannot delete the table: "
+            "CloudFormation would fail on it. Leave deletion_protection out (DESTROY turns it off) or keep "
+            "the table with RemovalPolicy.RETAIN."
+        )
+    problems.raise_if_any("ProductReviewsApi")
+
+
+def throttle_limits(throttle: apigateway.ThrottleSettings) -> tuple[float, float]:
+    """The stage's rate and burst: the given ones, each falling back to the construct's default."""
+    rate = DEFAULT_THROTTLE.rate_limit if throttle.rate_limit is None else throttle.rate_limit
+    burst = DEFAULT_THROTTLE.burst_limit if throttle.burst_limit is None else throttle.burst_limit
+    assert rate is not None and burst is not None
+    return rate, burst
+
+
+def _validate_throttle(problems: Problems, throttle: object) -> None:
+    if not isinstance(throttle, apigateway.ThrottleSettings):
+        problems.add(
+            f"throttle must be a ThrottleSettings, got {throttle!r}. Use "
+            "aws_apigateway.ThrottleSettings(rate_limit=..., burst_limit=...)."
+        )
+        return
+    rate, burst = throttle_limits(throttle)
+    if not is_token_number(rate) and not (isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0):
+        problems.add(f"throttle.rate_limit must be greater than 0 requests per second, got {rate!r}.")
+    problems.number("throttle.burst_limit", burst, low=0, integer=True)
+    if all(_is_number(v) and not is_token_number(v) for v in (rate, burst)) and burst < rate:
+        problems.add(
+            f"throttle.burst_limit ({burst:g}) must be at least throttle.rate_limit ({rate:g}): a burst smaller "
+            "than the steady rate throttles the steady rate."
+        )
+
+
+def _validate_timeout(problems: Problems, timeout: object) -> None:
+    limit = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS
+    if not isinstance(timeout, Duration):
+        problems.add(f"timeout must be an aws_cdk.Duration, got {timeout!r}.")
+        return
+    try:
+        millis = timeout.to_milliseconds()
+    except RuntimeError:  # a Token in seconds converts to nothing else; in minutes, to nothing at all
+        try:
+            seconds = timeout.to_seconds()
+        except RuntimeError as error:
+            problems.add(f"timeout cannot be converted to seconds ({error}): give a Token as Duration.seconds(...).")
+            return
+        if is_token_number(seconds):
+            return
+        raise
+    if millis % 1000 or not 1000 <= millis <= limit * 1000:
+        problems.add(
+            f"timeout must be a whole number of seconds from 1 to {limit}, got {millis / 1000:g} seconds: API "
+            f"Gateway stops waiting after {limit} s."
+        )
+
+
+def _validate_billing(problems: Problems, billing_mode: object, read_capacity: object, write_capacity: object) -> None:
+    capacities = (("read_capacity", read_capacity), ("write_capacity", write_capacity))
+    if billing_mode == dynamodb.BillingMode.PAY_PER_REQUEST:
+        for prop, value in capacities:
+            if value is not None:
+                problems.add(
+                    f"{prop}={value!r} applies only to BillingMode.PROVISIONED; on-demand tables "
+                    "(BillingMode.PAY_PER_REQUEST) have no capacity to bound. Remove it or use provisioned billing."
+                )
+        return
+    if billing_mode != dynamodb.BillingMode.PROVISIONED:
+        problems.add(
+            f"billing_mode must be BillingMode.PROVISIONED or BillingMode.PAY_PER_REQUEST, got {billing_mode!r}."
+        )
+    for prop, value in capacities:
+        if value is None:
+            continue
+        if not isinstance(value, dynamodb.EnableScalingProps):
+            problems.add(
+                f"{prop} must be an EnableScalingProps, got {value!r}. Use "
+                "aws_dynamodb.EnableScalingProps(min_capacity=..., max_capacity=...)."
+            )
+            continue
+        low, high = value.min_capacity, value.max_capacity
+        problems.number(f"{prop}.min_capacity", low, low=1, integer=True, unit=" capacity units")
+        problems.number(f"{prop}.max_capacity", high, low=1, integer=True, unit=" capacity units")
+        if _is_number(low) and _is_number(high) and not Token.is_unresolved(low) and not Token.is_unresolved(high):
+            if low > high:
+                problems.add(f"{prop}.min_capacity ({low}) must not exceed {prop}.max_capacity ({high}).")
+
+
+_PERCENT = "from 0 to 100 (a percentage of requests)"
+#: How each numeric AlarmThresholds field is checked.
+_THRESHOLD_RULES: dict[str, Callable[[Problems, str, Any], None]] = {
+    "client_error_rate_percent": lambda p, prop, v: p.number(prop, v, low=0, high=100, allowed=_PERCENT),
+    "server_error_rate_percent": lambda p, prop, v: p.number(prop, v, low=0, high=100, allowed=_PERCENT),
+    "function_errors": lambda p, prop, v: p.number(prop, v, low=0, integer=True),
+    "function_throttles": lambda p, prop, v: p.number(prop, v, low=0, integer=True),
+    "table_throttles": lambda p, prop, v: p.number(prop, v, low=0, integer=True),
+}
+
+
+def _validate_alarm_thresholds(problems: Problems, thresholds: object) -> None:
+    if not problems.type_of("alarm_thresholds", thresholds, AlarmThresholds, "an AlarmThresholds"):
+        return
+    assert isinstance(thresholds, AlarmThresholds)
+    for name, check in _THRESHOLD_RULES.items():
+        value = getattr(thresholds, name)
+        if value is not None:
+            check(problems, f"alarm_thresholds.{name}", value)
+    latency = thresholds.latency_p99
+    if latency is None:
+        return
+    if not isinstance(latency, Duration):
+        problems.add(f"alarm_thresholds.latency_p99 must be an aws_cdk.Duration or None, got {latency!r}.")
+        return
+    try:
+        millis = latency.to_milliseconds()
+    except RuntimeError as error:
+        problems.add(f"alarm_thresholds.latency_p99 cannot be converted to milliseconds ({error}).")
+        return
+    if not Token.is_unresolved(millis) and not 1 <= millis <= API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS * 1000:
+        problems.add(f"alarm_thresholds.latency_p99 must be from 1 ms to 29 s, got {millis:g} ms.")
+
+
+def _validate_origins(problems: Problems, origins: object) -> None:
+    if isinstance(origins, str) or not isinstance(origins, Sequence) or not origins:
+        problems.add(
+            f"cors_allow_origins must be a non-empty list of origins, got {origins!r}: use ['*'] or "
+            "['https://shop.example.com', ...]."
+        )
+        return
+    for origin in origins:
+        if not problems.literal(
+            "cors_allow_origins entry",
+            origin,
+            "origins are compared with the caller's Origin header at synth time (the preflight template and "
+            "the gateway responses), so list them literally.",
+        ):
+            continue
+        if origin == "*":
+            if len(origins) > 1:
+                problems.add(
+                    f"cors_allow_origins {list(origins)!r} mixes '*' with specific origins: use ['*'] alone "
+                    "or list the origins."
+                )
+        elif not isinstance(origin, str) or not ORIGIN_PATTERN.fullmatch(origin):
+            problems.add(
+                f"cors_allow_origins entry {origin!r} is not an origin: use scheme and host with no path, "
+                "such as 'https://shop.example.com'."
+            )
+
+
+def _validate_parameter_name(problems: Problems, name: object) -> None:
+    if not isinstance(name, str) or Token.is_unresolved(name):
+        problems.add(
+            f"write_token_parameter_name must be a literal SSM parameter name such as '/tap/auth/token', got "
+            f"{name!r}: it cannot be a Token, because the function's permissions name the parameter, so it "
+            "must be known at synth time."
+        )
+        return
+    first_segment = name.lstrip("/").split("/")[0].lower()
+    if (
+        not PARAMETER_NAME_PATTERN.fullmatch(name)
+        or len(name) > MAX_PARAMETER_NAME_LENGTH
+        or first_segment.startswith(("aws", "ssm"))
+    ):
+        problems.add(
+            f"write_token_parameter_name {name!r} is not an SSM parameter name: use up to "
+            f"{MAX_PARAMETER_NAME_LENGTH} letters, digits, '_', '.', '-', with a leading '/' before each "
+            "segment of a path, not starting with 'aws' or 'ssm', such as '/tap/auth/token'."
+        )
