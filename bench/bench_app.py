@@ -6,11 +6,11 @@ Run as a child process (so the benchmark processes never load aws_cdk and its js
 
 It synthesizes the stack into OUTDIR and writes OUTDIR/bench-context.json: what the benchmarks need from
 the assembly (asset directory, handler, function environment, CreateTable request), read from the template
-by the library's own ``tap_reviews.local.assembly.load``, the same reader ``tap-reviews local`` uses.
+by the library's own reader, the one ``tap-reviews local`` uses.
 
 The stage throttles at 10,000 requests/s with a 10,000 burst. The example app's TapStackdev (10/s, burst
 20) would make the local-server rate meaningless. API Gateway's account default is 10,000/s with a 5,000
-burst, but ThrottleSettings refuses a burst below the rate, so the burst matches the rate here.
+burst, but the construct refuses a burst below the rate, so the burst matches the rate here.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_DEPRECATED", "fail")
 
 import aws_cdk as cdk  # noqa: E402
+from aws_cdk import aws_apigateway as apigateway  # noqa: E402
 
-from tap_reviews import ProductReviewsApi, ThrottleSettings  # noqa: E402
-from tap_reviews.local import assembly  # noqa: E402
+from tap_reviews import ProductReviewsApi, cloud_assembly  # noqa: E402
+from tap_reviews.local import api as local_api  # noqa: E402
 
 STACK_NAME = "BenchReviews"
 RATE_LIMIT = 10000
@@ -41,10 +42,10 @@ def main(outdir: Path) -> None:
         "Reviews",
         environment_suffix="bench",
         removal_policy=cdk.RemovalPolicy.DESTROY,
-        throttle=ThrottleSettings(rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT),
+        throttle=apigateway.ThrottleSettings(rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT),
     )
     app.synth()
-    api = assembly.load(outdir, STACK_NAME)
+    api = local_api.read(cloud_assembly.load(outdir, STACK_NAME))
     context = {
         "assembly_dir": str(outdir),
         "stack_name": STACK_NAME,

@@ -3,8 +3,9 @@
 Only the standard library is imported at module load; boto3 is imported where it is used, so the
 memory benchmark's child and the cold-start children pay for nothing they do not need.
 
-Nothing here imports ``tap_reviews``: its ``__init__`` imports aws_cdk, which starts a jsii Node process
-and fills the heap with generated classes. The processes that measure the handler stay free of both.
+Nothing here imports aws_cdk (which starts a jsii Node process and fills the heap with generated classes):
+``tap_reviews`` imports its construct lazily, so its tool modules (DynamoDB Local, the proxy event builder)
+load without it, and the processes that measure the handler stay free of it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
 #: Where `npx projen test` runs `npm ci` for DynamoDB Local (test/dynamodb_local/node_modules).
 DYNAMODB_LOCAL_NPM_DIR = REPO_ROOT / "test" / "dynamodb_local"
-DYNAMODB_LOCAL_MODULE = REPO_ROOT / "src" / "tap_reviews" / "local" / "dynamodb_local.py"
 #: The console script the local-API benchmark runs, next to this interpreter.
 CLI = Path(sys.executable).parent / "tap-reviews"
 
@@ -177,15 +177,10 @@ def fmt_ratio(value: float) -> str:
 
 
 def _dynamodb_local_module() -> Any:
-    """The library's DynamoDB Local starter, loaded from its file so ``tap_reviews`` (and aws_cdk) stay out."""
-    name = "_bench_dynamodb_local"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, DYNAMODB_LOCAL_MODULE)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the class is being built
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """The library's DynamoDB Local starter (``tap_reviews.local.dynamodb_local``)."""
+    from tap_reviews.local import dynamodb_local
+
+    return dynamodb_local
 
 
 def start_dynamodb_local() -> Any:
@@ -384,29 +379,17 @@ def read_back(client: Any, table: str, acknowledged: Sequence[tuple[str, str]]) 
 
 
 def event(method: str, body: Any = None, query: dict[str, str] | None = None, path: str = "/reviews") -> dict[str, Any]:
-    """An API Gateway REST proxy event (format 1.0), shaped like test/api_events.py's."""
-    headers = {"Content-Type": "application/json"}
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "requestId": str(uuid.uuid4()),
-            "stage": "prod",
-            "path": f"/prod{path}",
-            "resourcePath": path,
-            "httpMethod": method,
-            "identity": {"sourceIp": "203.0.113.9", "caller": None, "user": None, "userArn": None},
-        },
-        "body": body if body is None or isinstance(body, str) else json.dumps(body),
-        "isBase64Encoded": False,
-    }
+    """An API Gateway REST proxy event (format 1.0) for a JSON request, built as tap-reviews local builds them."""
+    from tap_reviews.local.events import proxy_event
+
+    return proxy_event(
+        method,
+        path,
+        headers={"Content-Type": "application/json"},
+        query=query,
+        body=body if body is None or isinstance(body, str) else json.dumps(body),
+        source_ip="203.0.113.9",
+    )
 
 
 def post_body(product_id: str, reviewer_id: str = "bench-reviewer", rating: int = 4) -> dict[str, Any]:

@@ -383,7 +383,7 @@ def details(results: dict[str, Any]) -> str:
             "### 4. Local API\n\n"
             f"The server serves the bench app's own stack (`bench/bench_app.py`), whose stage throttles at "
             f"{local['rate_limit']:g} requests/s with a burst of {local['burst_limit']}: the example app's "
-            "TapStackdev (10/s, burst 20) would make the gateway's token bucket the limit. (`ThrottleSettings` refuses "
+            "TapStackdev (10/s, burst 20) would make the gateway's token bucket the limit. (the construct refuses "
             "a burst below the rate, so the burst equals the rate.) "
             f"{local['rounds']} rounds of {local['per_round']} requests per arm (rotating order) after "
             f"{local['warmup']} warm-up requests per arm, {local['clients']} concurrent clients, "

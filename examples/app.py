@@ -18,10 +18,11 @@ The suffix comes from ``-c environmentSuffix=...`` (default ``dev``).
 import os
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from tap_reviews import ProductReviewsApi, ThrottleSettings
+from tap_reviews import ProductReviewsApi
 
 
 class ReviewsStack(cdk.Stack):
@@ -47,7 +48,7 @@ def build_app(app: cdk.App) -> cdk.App:
     ReviewsStack(
         app,
         f"TapStack{suffix}",
-        reviews={"environment_suffix": suffix, "throttle": ThrottleSettings(rate_limit=10, burst_limit=20)},
+        reviews={"environment_suffix": suffix, "throttle": apigateway.ThrottleSettings(rate_limit=10, burst_limit=20)},
         env=cdk.Environment(account=account, region=os.getenv("CDK_DEFAULT_REGION", "us-east-2")),
         description="Product reviews API (tap-reviews example, seed 004)",
     )

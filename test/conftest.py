@@ -188,7 +188,7 @@ def reviews_table(dynamodb_endpoint: str, defaults: Template, monkeypatch: pytes
 def table_definition_from_template(template: Template, table_name: str) -> dict[str, Any]:
     """CreateTable for the table the construct synthesizes, made as `tap-reviews local` makes it (keys and
     index from the template; on demand, since DynamoDB Local enforces no capacity)."""
-    from tap_reviews.local.assembly import create_table_request
+    from tap_reviews.local.api import create_table_request
 
     (table,) = template.find_resources("AWS::DynamoDB::Table").values()
     return create_table_request(table_name, table["Properties"])

@@ -1,4 +1,5 @@
-"""The API's OpenAPI 3.1 document, built from the same review JSON Schema the request model uses.
+"""The API's OpenAPI 3.1 document, made from what the runtime defines: the review JSON Schema, the query and
+header rules (``schema.py``, ``contract.py``) and the error catalogue (``errors.py``).
 
 ``openapi.json`` beside this module is this document for the default schema (``npx projen docgen``
 writes it); ``tap-reviews local`` serves it at ``/openapi.json``, built from the model in the template.
@@ -10,14 +11,20 @@ import copy
 from typing import Any
 
 from .function_code.reviews_runtime import contract
-from .function_code.reviews_runtime.schema import MAX_BODY_BYTES, REVIEW_ID_PATTERN, review_schema
+from .function_code.reviews_runtime.errors import GET_REVIEWS, POST_REVIEWS, Error
+from .function_code.reviews_runtime.schema import (
+    IDEMPOTENCY_KEY_SCHEMA,
+    LIMIT_SCHEMA,
+    REVIEW_ID_PATTERN,
+    review_schema,
+)
 
 REVIEW_ID = {"type": "string", "pattern": REVIEW_ID_PATTERN, "description": "Time-ordered, unguessable."}
 ERROR = {
     "type": "object",
-    "description": "An error the function answered.",
+    "description": "An error the function answered; `error` is a code from the error catalogue.",
     "properties": {
-        "error": {"type": "string"},
+        "error": {"type": "string", "enum": [error.code for error in Error]},
         "message": {"type": "string"},
         "details": {"type": "array", "items": {"type": "string"}},
         "request_id": {"type": ["string", "null"]},
@@ -36,19 +43,43 @@ def _json(schema_ref: str, description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
-    descriptions = {
-        400: "Invalid request: the body, a query parameter or a header (each problem in details).",
-        401: "The write token is missing or wrong.",
-        403: "reviewer_id is not the authenticated caller.",
-        409: "The Idempotency-Key was used with a different body.",
-        413: f"The body is over {MAX_BODY_BYTES} bytes.",
-        500: "Unexpected; the body carries the request id.",
-        503: "The store is busy or unreachable; retry after Retry-After seconds.",
-    }
-    answers = {str(status): _json("#/components/schemas/Error", descriptions[status]) for status in statuses}
+def _errors(route: str) -> dict[str, Any]:
+    """The error answers of ``route``: per status, every catalogue code it can carry there."""
+    by_status: dict[int, list[Error]] = {}
+    for error in Error:
+        if route in error.routes:
+            by_status.setdefault(error.status, []).append(error)
+    answers = {}
+    for status, errors in sorted(by_status.items()):
+        answer = _json("#/components/schemas/Error", " ".join(f"`{e.code}`: {e.when}" for e in errors))
+        answer["content"]["application/json"]["schema"] = {
+            "allOf": [
+                {"$ref": "#/components/schemas/Error"},
+                {"properties": {"error": {"enum": [e.code for e in errors]}}},
+            ]
+        }
+        answers[str(status)] = answer
     answers["429"] = _json("#/components/schemas/GatewayError", "Over the stage's rate or burst limit.")
     return answers
+
+
+def _query_parameters(id_schema: dict[str, Any]) -> list[dict[str, Any]]:
+    described = {
+        "product_id": "List this product's reviews (with its summary). Exactly one of product_id, reviewer_id.",
+        "reviewer_id": "List this reviewer's reviews. Exactly one of product_id, reviewer_id.",
+        "limit": "Reviews per page.",
+        "next_token": "The previous page's next_token.",
+    }
+    schemas = {
+        "product_id": id_schema,
+        "reviewer_id": id_schema,
+        "limit": LIMIT_SCHEMA,
+        "next_token": {"type": "string"},
+    }
+    return [
+        {"name": name, "in": "query", "schema": schemas[name], "description": described[name]}
+        for name in contract.LIST_QUERY_PARAMETERS
+    ]
 
 
 def openapi_document(body_schema: dict[str, Any] | None = None, *, server_url: str | None = None) -> dict[str, Any]:
@@ -86,7 +117,16 @@ def openapi_document(body_schema: dict[str, Any] | None = None, *, server_url: s
         },
         "required": ["reviews", "count", "next_token"],
     }
-    id_parameter = {key: properties["product_id"][key] for key in ("type", "minLength", "maxLength", "pattern")}
+    id_schema = {key: properties["product_id"][key] for key in ("type", "minLength", "maxLength", "pattern")}
+    idempotency_key = {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": IDEMPOTENCY_KEY_SCHEMA,
+        "description": "Retries with the same key and body return the first answer.",
+    }
+    created = _json("#/components/schemas/Created", "Stored (or replayed, with Idempotent-Replayed: true).")
+    created["headers"] = {"Location": {"schema": {"type": "string"}, "description": "The product's listing."}}
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -99,64 +139,21 @@ def openapi_document(body_schema: dict[str, Any] | None = None, *, server_url: s
                 "get": {
                     "operationId": "listReviews",
                     "summary": "One page of a product's or a reviewer's reviews, newest first.",
-                    "parameters": [
-                        {
-                            "name": "product_id",
-                            "in": "query",
-                            "schema": id_parameter,
-                            "description": "List this product's reviews (with its summary). "
-                            "Exactly one of product_id, reviewer_id.",
-                        },
-                        {
-                            "name": "reviewer_id",
-                            "in": "query",
-                            "schema": id_parameter,
-                            "description": "List this reviewer's reviews. Exactly one of product_id, reviewer_id.",
-                        },
-                        {
-                            "name": "limit",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-                        },
-                        {
-                            "name": "next_token",
-                            "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "The previous page's next_token.",
-                        },
-                    ],
+                    "parameters": _query_parameters(id_schema),
                     "responses": {
                         "200": _json("#/components/schemas/ReviewPage", "A page of reviews."),
-                        **_errors(400, 500, 503),
+                        **_errors(GET_REVIEWS),
                     },
                 },
                 "post": {
                     "operationId": "createReview",
                     "summary": "Store a review.",
-                    "parameters": [
-                        {
-                            "name": "Idempotency-Key",
-                            "in": "header",
-                            "required": False,
-                            "schema": {"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[!-~]+$"},
-                            "description": "Retries with the same key and body return the first answer.",
-                        },
-                    ],
+                    "parameters": [idempotency_key],
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReviewBody"}}},
                     },
-                    "responses": {
-                        "201": {
-                            **_json(
-                                "#/components/schemas/Created", "Stored (or replayed, with Idempotent-Replayed: true)."
-                            ),
-                            "headers": {
-                                "Location": {"schema": {"type": "string"}, "description": "The product's listing."}
-                            },
-                        },
-                        **_errors(400, 401, 403, 409, 413, 500, 503),
-                    },
+                    "responses": {"201": created, **_errors(POST_REVIEWS)},
                 },
             }
         },

@@ -19,6 +19,8 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_logs as logs
 
+from ._problems import Problems
+
 #: Seed 004's stage limits: 10 requests a second, bursts of 20.
 DEFAULT_THROTTLE = apigateway.ThrottleSettings(rate_limit=10, burst_limit=20)
 #: Auto-scaling bounds of each provisioned capacity (table and index, read and write).
@@ -74,60 +76,11 @@ class AlarmThresholds:
 DEFAULT_ALARM_THRESHOLDS = AlarmThresholds()
 
 
-class Problems:
-    """Every problem found in a set of props, one line each, raised together by ``raise_if_any``."""
+class _Problems(Problems):
+    """Problems with props, where a Token stands for a value CloudFormation resolves at deploy time."""
 
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def add(self, line: str) -> None:
-        self.lines.append(line)
-
-    def raise_if_any(self, owner: str) -> None:
-        """Raise one ValueError listing every problem (nothing when there is none)."""
-        if self.lines:
-            count = "1 problem" if len(self.lines) == 1 else f"{len(self.lines)} problems"
-            raise ValueError(f"{owner} props: {count}:\n" + "\n".join(f"- {line}" for line in self.lines))
-
-    def type_of(self, prop: str, value: object, expected: type | tuple[type, ...], described: str) -> bool:
-        """Note a problem unless ``value`` is an instance of ``expected`` (not a bool for numbers)."""
-        numeric = expected in (int, float, (int, float))
-        if isinstance(value, expected) and not (numeric and isinstance(value, bool)):
-            return True
-        self.add(f"{prop} must be {described}, got {value!r}.")
-        return False
-
-    def number(
-        self,
-        prop: str,
-        value: object,
-        *,
-        low: float,
-        high: float | None = None,
-        integer: bool = False,
-        unit: str = "",
-        allowed: str | None = None,
-    ) -> None:
-        """``value`` must be a number (an integer with ``integer``) from ``low`` to ``high``, or a Token.
-
-        A Token (a CfnParameter's ``value_as_number``, say) is accepted: CloudFormation resolves it at
-        deploy time, and the service checks its range then.
-        """
-        if is_token_number(value):
-            return
-        in_range = (
-            isinstance(value, (int, float))
-            and not isinstance(value, bool)
-            and (isinstance(value, int) or not integer)
-            and low <= value
-            and (high is None or value <= high)
-        )
-        if not in_range:
-            kind = "an integer" if integer else "a number"
-            allowed = allowed or (
-                f"{kind} from {low:g} to {high:g}" if high is not None else f"{kind} of at least {low:g}"
-            )
-            self.add(f"{prop} must be {allowed}{unit}, got {value!r}.")
+    def deferred(self, value: object) -> bool:
+        return is_token_number(value)
 
     def literal(self, prop: str, value: object, why: str) -> bool:
         """Note a problem when ``value`` is a Token: the construct reads it at synth time."""
@@ -173,7 +126,7 @@ def validate(
     deletion_protection: object,
 ) -> None:
     """Raise one ValueError listing every prop that is out of bounds, before anything is created."""
-    problems = Problems()
+    problems = _Problems()
     if isinstance(environment_suffix, str) and Token.is_unresolved(environment_suffix):
         pass  # resolved by CloudFormation inside every name it is part of
     elif not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.fullmatch(environment_suffix):
@@ -246,7 +199,7 @@ def validate(
             "CloudFormation would fail on it. Leave deletion_protection out (DESTROY turns it off) or keep "
             "the table with RemovalPolicy.RETAIN."
         )
-    problems.raise_if_any("ProductReviewsApi")
+    problems.raise_if_any("ProductReviewsApi props")
 
 
 def throttle_limits(throttle: apigateway.ThrottleSettings) -> tuple[float, float]:
@@ -257,7 +210,7 @@ def throttle_limits(throttle: apigateway.ThrottleSettings) -> tuple[float, float
     return rate, burst
 
 
-def _validate_throttle(problems: Problems, throttle: object) -> None:
+def _validate_throttle(problems: _Problems, throttle: object) -> None:
     if not isinstance(throttle, apigateway.ThrottleSettings):
         problems.add(
             f"throttle must be a ThrottleSettings, got {throttle!r}. Use "
@@ -275,7 +228,7 @@ def _validate_throttle(problems: Problems, throttle: object) -> None:
         )
 
 
-def _validate_timeout(problems: Problems, timeout: object) -> None:
+def _validate_timeout(problems: _Problems, timeout: object) -> None:
     limit = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS
     if not isinstance(timeout, Duration):
         problems.add(f"timeout must be an aws_cdk.Duration, got {timeout!r}.")
@@ -298,7 +251,7 @@ def _validate_timeout(problems: Problems, timeout: object) -> None:
         )
 
 
-def _validate_billing(problems: Problems, billing_mode: object, read_capacity: object, write_capacity: object) -> None:
+def _validate_billing(problems: _Problems, billing_mode: object, read_capacity: object, write_capacity: object) -> None:
     capacities = (("read_capacity", read_capacity), ("write_capacity", write_capacity))
     if billing_mode == dynamodb.BillingMode.PAY_PER_REQUEST:
         for prop, value in capacities:
@@ -331,7 +284,7 @@ def _validate_billing(problems: Problems, billing_mode: object, read_capacity: o
 
 _PERCENT = "from 0 to 100 (a percentage of requests)"
 #: How each numeric AlarmThresholds field is checked.
-_THRESHOLD_RULES: dict[str, Callable[[Problems, str, Any], None]] = {
+_THRESHOLD_RULES: dict[str, Callable[[_Problems, str, Any], None]] = {
     "client_error_rate_percent": lambda p, prop, v: p.number(prop, v, low=0, high=100, allowed=_PERCENT),
     "server_error_rate_percent": lambda p, prop, v: p.number(prop, v, low=0, high=100, allowed=_PERCENT),
     "function_errors": lambda p, prop, v: p.number(prop, v, low=0, integer=True),
@@ -340,7 +293,7 @@ _THRESHOLD_RULES: dict[str, Callable[[Problems, str, Any], None]] = {
 }
 
 
-def _validate_alarm_thresholds(problems: Problems, thresholds: object) -> None:
+def _validate_alarm_thresholds(problems: _Problems, thresholds: object) -> None:
     if not problems.type_of("alarm_thresholds", thresholds, AlarmThresholds, "an AlarmThresholds"):
         return
     assert isinstance(thresholds, AlarmThresholds)
@@ -363,7 +316,7 @@ def _validate_alarm_thresholds(problems: Problems, thresholds: object) -> None:
         problems.add(f"alarm_thresholds.latency_p99 must be from 1 ms to 29 s, got {millis:g} ms.")
 
 
-def _validate_origins(problems: Problems, origins: object) -> None:
+def _validate_origins(problems: _Problems, origins: object) -> None:
     if isinstance(origins, str) or not isinstance(origins, Sequence) or not origins:
         problems.add(
             f"cors_allow_origins must be a non-empty list of origins, got {origins!r}: use ['*'] or "
@@ -391,7 +344,7 @@ def _validate_origins(problems: Problems, origins: object) -> None:
             )
 
 
-def _validate_parameter_name(problems: Problems, name: object) -> None:
+def _validate_parameter_name(problems: _Problems, name: object) -> None:
     if not isinstance(name, str) or Token.is_unresolved(name):
         problems.add(
             f"write_token_parameter_name must be a literal SSM parameter name such as '/tap/auth/token', got "

@@ -17,8 +17,9 @@ from conftest import REPO_ROOT
 
 USER_APP = """
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway, aws_dynamodb as dynamodb
 import tap_reviews
-from tap_reviews import CapacityBounds, ProductReviewsApi, ThrottleSettings
+from tap_reviews import AlarmThresholds, ProductReviewsApi
 
 print("tap_reviews from", tap_reviews.__file__)
 app = cdk.App()
@@ -27,8 +28,9 @@ ProductReviewsApi(
     stack,
     "Reviews",
     environment_suffix="shop",
-    throttle=ThrottleSettings(rate_limit=25, burst_limit=50),
-    read_capacity=CapacityBounds(min_capacity=2, max_capacity=40),
+    throttle=apigateway.ThrottleSettings(rate_limit=25, burst_limit=50),
+    read_capacity=dynamodb.EnableScalingProps(min_capacity=2, max_capacity=40),
+    alarm_thresholds=AlarmThresholds(server_error_rate_percent=1),
 )
 app.synth()
 """

@@ -14,11 +14,18 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 from local_server import CLI, request, start_server, synthesize_example
 
-from tap_reviews import cli
-from tap_reviews.local import assembly
+import tap_reviews
+from tap_reviews import cli, cloud_assembly
+from tap_reviews.local import api as local_api
 from tap_reviews.openapi import openapi_document
+
+
+def served_api(assembly_dir: Path, stack: str) -> local_api.LocalApi:
+    """What `tap-reviews local` reads from the stack's template."""
+    return local_api.read(cloud_assembly.load(assembly_dir, stack))
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +64,7 @@ def unique(prefix: str) -> str:
 def test_banner_says_where_it_listens_the_routes_and_a_curl_example(server, example_assembly):
     banner = (server.log_dir / "stdout.log").read_text()
     # The code that answers is the function's asset in the assembly, the same bytes the template deploys.
-    asset = assembly.load(example_assembly, "TapStackdev").asset_dir
+    asset = served_api(example_assembly, "TapStackdev").asset_dir
     assert f"function: reviews_runtime.handler.handler from {asset}" in banner
     assert f"listening on {server.url}/" in banner
     assert f"GET     {server.url}/reviews" in banner and f"POST    {server.url}/reviews" in banner
@@ -148,7 +155,7 @@ def test_the_handler_gets_the_time_left_before_the_templates_function_timeout(ex
         for r in template(example_assembly)["Resources"].values()
         if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == "reviews_runtime.handler.handler"
     ]
-    timeout = assembly.load(example_assembly, "TapStackdev").timeout_seconds
+    timeout = served_api(example_assembly, "TapStackdev").timeout_seconds
     assert timeout == function["Timeout"] == 28
     context = LambdaContext(aws_request_id="r", ends_at=time.monotonic() + timeout)
     assert (timeout - 1) * 1000 < context.get_remaining_time_in_millis() <= timeout * 1000
@@ -162,12 +169,12 @@ def test_openapi_document_is_built_from_the_templates_request_model(server, exam
     ]
     served = request("GET", f"http://127.0.0.1:{server.port}/openapi.json").body
     assert served == openapi_document(model["Schema"], server_url=server.url)
-    shipped = json.loads((Path(cli.__file__).parent / "openapi.json").read_text())
+    shipped = json.loads((Path(tap_reviews.__file__).parent / "openapi.json").read_text())
     assert shipped == openapi_document()
 
 
 def test_a_burst_beyond_the_stage_limits_gets_429(server, example_assembly):
-    limits = assembly.load(example_assembly, "TapStackdev")
+    limits = served_api(example_assembly, "TapStackdev")
     rate, burst = limits.rate_limit, limits.burst_limit
     time.sleep(burst / rate + 0.5)  # let the bucket refill to its burst
     clients = 4
@@ -283,7 +290,7 @@ def test_a_second_ctrl_c_stops_at_once_and_still_stops_dynamodb_local(example_as
 def test_app_option_synthesizes_then_serves(tmp_path):
     running = start_server(
         "--app",
-        f"{sys.executable} {Path(cli.__file__).parents[2] / 'examples' / 'app.py'}",
+        f"{sys.executable} {REPO_ROOT / 'examples' / 'app.py'}",
         "--stack",
         "TapLambdaStackdev",
         "--in-memory",

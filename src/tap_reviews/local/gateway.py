@@ -9,22 +9,20 @@ against the method's request model before the function sees them.
 from __future__ import annotations
 
 import base64
-import contextlib
 import importlib
 import json
-import socket
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..function_code.reviews_runtime import validation
-from .assembly import GatewayResponse, LocalApi
+from .api import GatewayResponse, LocalApi
+from .events import proxy_event
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 #: API Gateway's own bodies for the answers it gives itself.
@@ -34,10 +32,6 @@ GATEWAY_MESSAGES = {
     "BAD_REQUEST_BODY": (400, "Invalid request body"),
     "UNAUTHORIZED": (401, "Unauthorized"),
 }
-#: A connection silent this long (idle between requests, or stalled inside one) is closed.
-IDLE_CONNECTION_TIMEOUT_SECONDS = 10
-#: Lambda's limit for a synchronous invocation's request payload.
-MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 
 
 class TokenBucket:
@@ -148,44 +142,21 @@ class LocalGateway:
     def _event(
         self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
     ) -> dict[str, Any]:
-        multi_headers: dict[str, list[str]] = {}
-        for name, value in headers:
-            multi_headers.setdefault(name, []).append(value)
-        pairs = parse_qsl(query, keep_blank_values=True)
-        multi_query: dict[str, list[str]] = {}
-        for name, value in pairs:
-            multi_query.setdefault(name, []).append(value)
         try:
             text: str | None = body.decode("utf-8") if body else None
             encoded = False
         except UnicodeDecodeError:
             text, encoded = base64.b64encode(body).decode("ascii"), True
-        now = time.time()
-        return {
-            "resource": path,
-            "path": path,
-            "httpMethod": method,
-            "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
-            "multiValueHeaders": multi_headers or None,
-            "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": None,
-            "stageVariables": None,
-            "requestContext": {
-                "resourcePath": path,
-                "httpMethod": method,
-                "path": f"/{self.api.stage_name}{path}",
-                "stage": self.api.stage_name,
-                "requestId": str(uuid.uuid4()),
-                "requestTimeEpoch": int(now * 1000),
-                "protocol": "HTTP/1.1",
-                "identity": {"sourceIp": source_ip, "caller": None, "user": None, "userArn": None},
-                "domainName": "127.0.0.1",
-                "apiId": "local",
-            },
-            "body": text,
-            "isBase64Encoded": encoded,
-        }
+        return proxy_event(
+            method,
+            path,
+            stage=self.api.stage_name,
+            headers=headers,
+            query=parse_qsl(query, keep_blank_values=True),
+            body=text,
+            is_base64_encoded=encoded,
+            source_ip=source_ip,
+        )
 
 
 def _body_matches(schema: dict[str, Any], body: bytes) -> bool:
@@ -206,115 +177,3 @@ def _from_proxy_response(response: dict[str, Any]) -> Answer:
     body = response.get("body") or ""
     data = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode("utf-8")
     return Answer(int(response.get("statusCode", 200)), headers, data)
-
-
-class GatewayServer(ThreadingHTTPServer):
-    """Serves each connection through ``gateway`` (set before ``serve_forever``) in a thread of its own.
-
-    To stop: ``shutdown()`` (no new connections), ``close_idle_connections()`` (kept-alive connections
-    waiting for a next request are closed; a request already being read or served finishes), then
-    ``server_close()``, which waits for those threads.
-    """
-
-    daemon_threads = False  # server_close() waits for requests in flight
-    gateway: LocalGateway
-
-    def __init__(self, address: tuple[str, int], handler_class: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler_class)
-        self._connections_lock = threading.Lock()
-        self._idle: set[socket.socket] = set()
-        self._closed: set[socket.socket] = set()
-        self._closing = False
-
-    def connection_idle(self, connection: socket.socket) -> bool:
-        """Note a connection waiting for its next request; False when the server is closing (close it)."""
-        with self._connections_lock:
-            if self._closing:
-                return False
-            self._idle.add(connection)
-            return True
-
-    def connection_busy(self, connection: socket.socket) -> bool:
-        """Note a request arriving; False when the connection was closed for shutdown first (drop it)."""
-        with self._connections_lock:
-            self._idle.discard(connection)
-            return connection not in self._closed
-
-    def connection_ended(self, connection: socket.socket) -> None:
-        """Forget a connection whose handler is done with it."""
-        with self._connections_lock:
-            self._idle.discard(connection)
-            self._closed.discard(connection)
-
-    def close_idle_connections(self) -> None:
-        """Close every connection waiting for a request, and every one that finishes its request from now."""
-        with self._connections_lock:
-            self._closing = True
-            for connection in self._idle:
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
-            self._closed |= self._idle
-            self._idle.clear()
-
-
-def make_server(port: int, log: Callable[[str], None]) -> GatewayServer:
-    """Bind 127.0.0.1:``port`` now (so a taken port fails fast); requests go to ``server.gateway``."""
-
-    class RequestHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "tap-reviews-local"
-        # Headers and body go out in two writes; with Nagle's algorithm a kept-alive client waited ~40 ms
-        # for the second (delayed ACK) on every request.
-        disable_nagle_algorithm = True
-
-        def _serve(self) -> None:
-            started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_PAYLOAD_BYTES:
-                answer = Answer(413, {"Content-Type": "application/json"}, b'{"message":"Request Too Long"}')
-                self.close_connection = True
-            else:
-                body = self.rfile.read(length) if length else b""
-                answer = self.server.gateway.handle(  # type: ignore[attr-defined]
-                    self.command, self.path, list(self.headers.items()), body, self.client_address[0]
-                )
-            self.send_response(answer.status)
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(answer.body)
-            log(f"{self.command} {self.path} {answer.status} {(time.perf_counter() - started) * 1000:.1f} ms")
-
-        #: Seconds a connection may stay silent (between requests, or in the middle of one) before it is
-        #: closed, so a stalled client cannot keep Ctrl-C waiting.
-        timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
-
-        def handle(self) -> None:
-            # http.server's keep-alive loop, telling the server when the connection waits for a request.
-            server: GatewayServer = self.server  # type: ignore[assignment]
-            self.close_connection = False
-            try:
-                while not self.close_connection and server.connection_idle(self.connection):
-                    self.handle_one_request()
-            finally:
-                server.connection_ended(self.connection)
-
-        def parse_request(self) -> bool:
-            if not self.server.connection_busy(self.connection):  # type: ignore[attr-defined]
-                self.close_connection = True  # closed for shutdown as the request came in: never served
-                return False
-            return super().parse_request()
-
-        def __getattr__(self, name: str) -> Any:
-            # Every method reaches the gateway (TRACE, QUERY, ...), which answers what API Gateway would,
-            # instead of http.server's HTML 501.
-            if name.startswith("do_"):
-                return self._serve
-            raise AttributeError(name)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-            pass  # one line per request comes from _serve
-
-    return GatewayServer(("127.0.0.1", port), RequestHandler)

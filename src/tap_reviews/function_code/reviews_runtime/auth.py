@@ -10,8 +10,7 @@ from typing import Any
 from . import clients, contract
 from .errors import ApiError, Error
 
-#: How long a fetched token is trusted before SSM is asked again (rotation takes effect within this).
-TOKEN_CACHE_SECONDS = 300
+TOKEN_CACHE_SECONDS = contract.WRITE_TOKEN_CACHE_SECONDS
 #: A wrong token re-reads SSM at most this often, so a just-rotated token works at once but a flood of
 #: bad tokens cannot turn into a flood of SSM calls.
 TOKEN_REFRESH_ON_MISMATCH_SECONDS = 30

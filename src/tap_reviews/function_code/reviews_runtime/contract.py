@@ -35,6 +35,9 @@ ENV_ENVIRONMENT_SUFFIX: Final = "ENVIRONMENT_SUFFIX"
 HANDLER: Final = "reviews_runtime.handler.handler"
 #: Environment variable holding the name of the SSM SecureString with the write token (unset: writes open).
 ENV_WRITE_TOKEN_PARAMETER: Final = "WRITE_TOKEN_PARAMETER"
+#: How long the function trusts a fetched write token before asking SSM again (a rotation takes effect
+#: within this), in seconds.
+WRITE_TOKEN_CACHE_SECONDS: Final = 300
 
 #: Sort key of a product's summary item (review count and rating total), kept beside its reviews.
 SUMMARY_SORT_KEY: Final = "#SUMMARY"

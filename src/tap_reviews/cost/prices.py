@@ -1,4 +1,4 @@
-"""Unit prices the cost calculator (:mod:`tap_reviews.cost`) multiplies usage by, in one place.
+"""Unit prices the cost model (:mod:`tap_reviews.cost`) multiplies usage by, in one place.
 
 Every number here is a public list price for the AWS region below, in US dollars, **as published on the
 AWS pricing pages, taken 2025-08** (DynamoDB after its November 2024 on-demand price cut; Lambda arm64;

@@ -1,0 +1,173 @@
+"""``tap-reviews local``: serve a synthesized ProductReviewsApi on 127.0.0.1, with DynamoDB Local."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from . import CliError, add_assembly_options
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "local",
+        help="serve a synthesized ProductReviewsApi on 127.0.0.1, with DynamoDB Local",
+        description="Serve the ProductReviewsApi of a synthesized stack on 127.0.0.1: its table on DynamoDB "
+        "Local, its function's code from the asset, its routes, validation, CORS and throttling from the template.",
+    )
+    add_assembly_options(parser)
+    parser.add_argument("--port", type=int, default=3000, help="port on 127.0.0.1 (default: 3000)")
+    storage = parser.add_mutually_exclusive_group()
+    storage.add_argument("--data-dir", type=Path, help="keep DynamoDB Local's data in this directory across restarts")
+    storage.add_argument("--in-memory", action="store_true", help="keep data in memory only (the default)")
+    storage.add_argument("--dynamodb-endpoint", help="use this DynamoDB endpoint instead of starting DynamoDB Local")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..cloud_assembly import AssemblyError, assembly_from, load
+
+    try:
+        with assembly_from(args.app, args.assembly) as assembly_dir:
+            from ..local import api as local_api
+
+            return _serve(args, local_api.read(load(assembly_dir, args.stack)))
+    except AssemblyError as error:
+        raise CliError(str(error)) from error
+
+
+def _serve(args: argparse.Namespace, api: Any) -> int:
+    from ..local import dynamodb_local
+    from ..local.gateway import LocalGateway, load_handler
+    from ..local.server import make_server
+    from ..openapi import openapi_document
+
+    try:
+        server = make_server(args.port, log=_log)
+    except OSError as error:
+        raise CliError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pass --port N") from error
+    engine = None
+    try:
+        if args.dynamodb_endpoint:
+            endpoint = args.dynamodb_endpoint
+        else:
+            if args.data_dir:
+                args.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                engine = dynamodb_local.start(
+                    search=dynamodb_local.npm_package_dirs(Path.cwd()), data_dir=args.data_dir
+                )
+            except dynamodb_local.EngineUnavailable as error:
+                raise CliError(str(error)) from error
+            endpoint = engine.endpoint
+        _configure_environment(endpoint, api.environment)
+        _ensure_table(api.create_table)
+        handler = load_handler(api)
+        stage_url = f"http://127.0.0.1:{server.server_address[1]}/{api.stage_name}"
+        schemas = [route.body_schema for route in api.routes.values() if route.body_schema is not None]
+        server.gateway = LocalGateway(
+            api, handler, openapi_document(schemas[0] if schemas else None, server_url=stage_url)
+        )
+        stopping = _stop_on_signals()  # before the banner: whoever reads "listening on" may signal at once
+        _banner(api, stage_url, endpoint, args.data_dir)
+        _serve_until(server, stopping)
+    finally:
+        forced = False
+        try:
+            server.server_close()  # waits for requests in flight
+        except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: stop without waiting
+            forced = True
+        finally:
+            if engine is not None:
+                engine.stop()
+        if forced:
+            _log("stopped without waiting for requests in flight (second signal)")
+            os._exit(130)  # request threads are not daemons: a normal exit would wait for them again
+    _log("stopped")
+    return 0
+
+
+def _configure_environment(endpoint: str, function_environment: dict[str, str]) -> None:
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    # DynamoDB Local accepts any credentials; keep real ones if the user has them.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.update(function_environment)
+
+
+def _ensure_table(create_table: dict[str, Any]) -> None:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = boto3.client("dynamodb")
+    try:
+        client.create_table(**create_table)
+        client.get_waiter("table_exists").wait(TableName=create_table["TableName"])
+        _log(f"created table {create_table['TableName']}")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceInUseException":
+            raise CliError(f"cannot create table {create_table['TableName']}: {error}") from error
+        _log(f"using existing table {create_table['TableName']}")
+    except BotoCoreError as error:
+        raise CliError(f"cannot reach DynamoDB at {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}: {error}") from error
+
+
+def _banner(api: Any, stage_url: str, endpoint: str, data_dir: Path | None) -> None:
+    storage = f"data in {data_dir}" if data_dir else "in memory"
+    lines = [
+        f"tap-reviews local: stack {api.stack_name}, stage {api.stage_name}, listening on {stage_url}/",
+        f"  DynamoDB: {endpoint} ({storage}), table {api.table_name}",
+        f"  function: {api.handler} from {api.asset_dir}",
+        f"  throttling: {api.rate_limit:g} requests/s, burst {api.burst_limit}",
+        *(f"  {method:7} {stage_url}{path}" for path, method in sorted(api.routes)),
+        f"  OpenAPI: http://127.0.0.1:{stage_url.split(':')[2].split('/')[0]}/openapi.json",
+        *(f"  warning: {warning}" for warning in api.warnings),
+        "try:",
+        f"  curl -X POST {stage_url}/reviews -H 'Content-Type: application/json' "
+        '-d \'{"product_id": "p-1", "reviewer_id": "r-1", "rating": 5}\'',
+        "Ctrl-C stops (requests in flight finish first).",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event that Ctrl-C or SIGTERM sets; a second signal raises KeyboardInterrupt (stop without waiting).
+
+    The first signal only sets the event: raised as KeyboardInterrupt inside serve_forever, it could land
+    between a request thread's creation and its start, and server_close() then fails to join that thread.
+    """
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: Any) -> None:
+        if stopping.is_set():
+            raise KeyboardInterrupt
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return stopping
+
+
+def _serve_until(server: Any, stopping: threading.Event) -> None:
+    """Serve until ``stopping`` is set, then stop accepting and close the connections waiting for a request.
+
+    The caller's server_close() then waits for the requests in flight.
+    """
+    serving = threading.Thread(target=server.serve_forever, name="tap-reviews-local-accept")
+    serving.start()
+    while serving.is_alive() and not stopping.wait(0.5):
+        pass
+    _log("shutting down")
+    server.shutdown()
+    serving.join()
+    server.close_idle_connections()
+
+
+def _log(line: str) -> None:
+    print(f"[tap-reviews local] {line}", file=sys.stderr, flush=True)

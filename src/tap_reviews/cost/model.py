@@ -1,0 +1,409 @@
+"""What a ProductReviewsApi deployment costs a month: the workload's usage, as the runtime serves each request,
+priced line by line for the deployment read from the template.
+
+Per request, as the runtime does it (``function_code/reviews_runtime``):
+
+- ``POST /reviews`` is one ``TransactWriteItems``: the review, the product's summary and, with an
+  ``Idempotency-Key``, an idempotency record, at 2 write units per item per started KB; the review's copy
+  in ``ReviewerIdIndex`` (projection ALL) costs 1 unit per started KB.
+- ``GET /reviews?product_id=`` is a Query of the table plus a GetItem of the summary, eventually
+  consistent (half a read unit per started 4 KB); ``?reviewer_id=`` is a Query of the index.
+- Every GET and POST is one API Gateway request and one Lambda invocation (arm64); a CORS preflight is an
+  API Gateway request answered without Lambda.
+
+Provisioned capacity is held at peak all month: ``max(min_capacity, average units/s x peak_factor /
+target utilization)`` on each of the table and the index, read and write (auto-scaling scales down
+off-peak, so this is an upper bound); above ``max_capacity`` DynamoDB throttles. Free tiers are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from .._problems import Problems
+from ..function_code.reviews_runtime import contract
+from .deployment import ON_DEMAND, PROVISIONED, Deployment
+from .prices import BYTES_PER_GB, HOURS_PER_MONTH, US_EAST_1, PriceList
+
+SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
+#: 730 hours / 24 = 30.42 days: a month as AWS bills it.
+DAYS_PER_MONTH = HOURS_PER_MONTH / 24
+#: A write unit covers 1 KB, a read unit 4 KB; transactional writes cost twice; DynamoDB adds 100 bytes of
+#: overhead to every stored item and index entry.
+WRITE_UNIT_BYTES, READ_UNIT_BYTES, TRANSACTIONAL, ITEM_OVERHEAD_BYTES = 1024, 4096, 2, 100
+#: A summary item (keys, count, rating total); an idempotency record holds a copy of the review plus a
+#: 77-character key, its fingerprint and expiry; records live 24 hours and TTL deletes them within a day.
+SUMMARY_ITEM_BYTES, IDEMPOTENCY_RECORD_EXTRA_BYTES, IDEMPOTENCY_RECORD_DAYS = 80, 210, 2
+#: API Gateway's detailed metrics: Count, 4XXError, 5XXError, Latency, IntegrationLatency per method.
+DETAILED_METRICS_PER_METHOD = 5
+#: The runtime's embedded metrics, by FunctionName.
+EMF_METRICS = (contract.METRIC_REVIEWS_CREATED, contract.METRIC_VALIDATION_FAILURES)
+#: DynamoDB target tracking creates AlarmHigh, AlarmLow, ProvisionedCapacityHigh and ...Low per policy.
+ALARMS_PER_SCALING_POLICY = 4
+#: Lambda Insights: 8 metrics per function and about 1 KB of logs per invocation (AWS's figures).
+INSIGHTS_METRICS, INSIGHTS_LOG_BYTES = 8, 1024
+#: X-Ray's default sampling rule: the first request each second, then 5 % of the rest.
+XRAY_FIXED_RATE = 0.05
+
+ASSUMPTIONS = (
+    "Free tiers are ignored (they are shared by everything in the account).",
+    "Provisioned capacity is held at the peak (average x peak factor / target utilization) all month; "
+    "auto-scaling scales down off-peak, so real provisioned bills can be lower.",
+    "Every POST stores a review; retries, replays, conflicts and rejected requests are not modelled.",
+    "Log storage is counted uncompressed (CloudWatch bills stored logs compressed, so it is less).",
+    "Not modelled: data transfer out, KMS requests, API Gateway execution logs (errors only), WAF, SNS "
+    "notifications, summary items in storage (about 180 bytes per product).",
+)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The traffic a deployment serves, and what its requests look like.
+
+    Args:
+        reviews_per_day: Reviews posted a day, 0 or more.
+        reads_per_review: ``GET /reviews`` requests per review posted (each returns one page), 0 or more.
+        product_listing_share: Share of GETs that list a product (the rest list a reviewer), 0-1. Default: 0.9.
+        average_review_bytes: Average stored review, names and values, in bytes. Default: 300.
+        reviews_per_page: Reviews a GET returns on average, 1-100 (the API's ``limit``). Default: 20.
+        idempotent_post_share: Share of POSTs that send ``Idempotency-Key``, 0-1. Default: 1.0.
+        peak_factor: Peak request rate over the average, at least 1. Default: 3.
+        months_of_reviews_stored: Months of reviews, at this rate, the table holds. Default: 12.
+        post_duration_ms: Average billed Lambda duration of a POST, in ms (up to 29,000). Default: 40.
+        get_duration_ms: Average billed Lambda duration of a GET, in ms (up to 29,000). Default: 30.
+        function_log_bytes_per_request: The runtime's JSON log line. Default: 300.
+        platform_log_bytes_per_request: Lambda's ``platform.start`` and ``platform.report`` lines. Default: 600.
+        access_log_bytes_per_request: The stage's JSON access-log line. Default: 350.
+        preflights_per_review: CORS preflights per review posted (browsers calling cross-origin). Default: 0.
+
+    Raises:
+        ValueError: Every field out of range, one line each.
+    """
+
+    reviews_per_day: float
+    reads_per_review: float
+    product_listing_share: float = 0.9
+    average_review_bytes: int = 300
+    reviews_per_page: int = contract.DEFAULT_PAGE_SIZE
+    idempotent_post_share: float = 1.0
+    peak_factor: float = 3.0
+    months_of_reviews_stored: float = 12.0
+    post_duration_ms: float = 40.0
+    get_duration_ms: float = 30.0
+    function_log_bytes_per_request: int = 300
+    platform_log_bytes_per_request: int = 600
+    access_log_bytes_per_request: int = 350
+    preflights_per_review: float = 0.0
+
+    def __post_init__(self) -> None:
+        problems = Problems()
+        for names, low, high, integer in (
+            (
+                ("reviews_per_day", "reads_per_review", "months_of_reviews_stored", "preflights_per_review"),
+                0,
+                None,
+                False,
+            ),
+            (("product_listing_share", "idempotent_post_share"), 0, 1, False),
+            (("peak_factor",), 1, None, False),
+            (("post_duration_ms", "get_duration_ms"), 1, 29_000, False),
+            (("average_review_bytes",), 1, 400 * 1024, True),
+            (("reviews_per_page",), 1, contract.MAX_PAGE_SIZE, True),
+            (
+                ("function_log_bytes_per_request", "platform_log_bytes_per_request", "access_log_bytes_per_request"),
+                0,
+                None,
+                True,
+            ),
+        ):
+            for name in names:
+                problems.number(name, getattr(self, name), low=low, high=high, integer=bool(integer))
+        problems.raise_if_any("Workload")
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One line of the bill: ``quantity`` of ``unit`` at ``unit_price_usd`` each."""
+
+    service: str
+    item: str
+    quantity: float
+    unit: str
+    unit_price_usd: float
+
+    @property
+    def monthly_usd(self) -> float:
+        return self.quantity * self.unit_price_usd
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """The capacity held for one provisioned side: ``required`` units at peak, ``units`` within the bounds."""
+
+    resource: str
+    kind: str
+    required: float
+    units: float
+    max_capacity: int
+
+    @property
+    def throttled(self) -> bool:
+        """The peak needs more than ``max_capacity``: DynamoDB would throttle."""
+        return self.required > self.max_capacity
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A month's bill of ``deployment`` serving ``workload``, line by line, with what would go wrong."""
+
+    workload: Workload
+    deployment: Deployment
+    line_items: tuple[LineItem, ...]
+    capacity: tuple[Capacity, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def total_usd(self) -> float:
+        return sum(line.monthly_usd for line in self.line_items)
+
+    @property
+    def throttled(self) -> bool:
+        """Provisioned capacity cannot serve the peak (DynamoDB would throttle)."""
+        return any(side.throttled for side in self.capacity)
+
+
+@dataclass(frozen=True)
+class _Usage:
+    """A month of requests and what they consume."""
+
+    posts: float
+    product_gets: float
+    reviewer_gets: float
+    preflights: float
+    units: dict[tuple[str, str], float] = field(default_factory=dict)  # (resource, kind) -> units a month
+
+    @property
+    def gets(self) -> float:
+        return self.product_gets + self.reviewer_gets
+
+    @property
+    def invocations(self) -> float:
+        return self.posts + self.gets
+
+    @property
+    def api_requests(self) -> float:
+        return self.invocations + self.preflights
+
+
+def _write_units(item_bytes: float, factor: int = 1) -> int:
+    return max(1, math.ceil(item_bytes / WRITE_UNIT_BYTES)) * factor
+
+
+def _read_units(read_bytes: float) -> float:
+    return max(1, math.ceil(read_bytes / READ_UNIT_BYTES)) / 2  # eventually consistent
+
+
+def _usage(workload: Workload) -> _Usage:
+    w = workload
+    posts = w.reviews_per_day * DAYS_PER_MONTH
+    gets = posts * w.reads_per_review
+    review, page = w.average_review_bytes, w.reviews_per_page * w.average_review_bytes
+    post_writes = (
+        _write_units(review, TRANSACTIONAL)
+        + _write_units(SUMMARY_ITEM_BYTES, TRANSACTIONAL)
+        + w.idempotent_post_share * _write_units(review + IDEMPOTENCY_RECORD_EXTRA_BYTES, TRANSACTIONAL)
+    )
+    index = contract.REVIEWER_INDEX_NAME
+    product_gets, reviewer_gets = gets * w.product_listing_share, gets * (1 - w.product_listing_share)
+    return _Usage(
+        posts=posts,
+        product_gets=product_gets,
+        reviewer_gets=reviewer_gets,
+        preflights=posts * w.preflights_per_review,
+        units={
+            ("table", "write"): posts * post_writes,
+            ("table", "read"): product_gets * (_read_units(page) + _read_units(SUMMARY_ITEM_BYTES)),
+            (index, "write"): posts * _write_units(review),
+            (index, "read"): reviewer_gets * _read_units(page),
+        },
+    )
+
+
+def _hours_with_data(events_per_month: float) -> float:
+    """Share of the month's hours with at least one event (CloudWatch bills custom metrics by the hour)."""
+    return 1 - math.exp(-events_per_month / HOURS_PER_MONTH)
+
+
+def _traces(api_requests: float) -> float:
+    """Traces recorded under X-Ray's default rule, requests arriving at random at their average rate."""
+    rate = api_requests / SECONDS_PER_MONTH
+    first = 1 - math.exp(-rate)
+    return SECONDS_PER_MONTH * (first + XRAY_FIXED_RATE * (rate - first))
+
+
+def estimate(workload: Workload, deployment: Deployment, prices: PriceList = US_EAST_1) -> Estimate:
+    """Estimate the monthly bill of ``deployment`` serving ``workload``.
+
+    Args:
+        workload: The traffic.
+        deployment: What the stack deploys (``Deployment.from_assembly``).
+        prices: Unit prices. Default: us-east-1 (``tap_reviews.cost.prices.US_EAST_1``).
+
+    Returns:
+        The bill, line by line, with warnings where the deployment would throttle this traffic.
+    """
+    d, w, p, use = deployment, workload, prices, _usage(workload)
+    lines: list[LineItem] = []
+
+    def add(service: str, item: str, quantity: float, unit: str, price: float) -> None:
+        lines.append(LineItem(service, item, quantity, unit, price))
+
+    capacity = []
+    for (resource, kind), units in use.units.items():
+        if d.billing_mode == ON_DEMAND:
+            price = p.dynamodb_write_request_per_million if kind == "write" else p.dynamodb_read_request_per_million
+            add("DynamoDB", f"{resource} {kind}s", units / 1e6, f"million {kind[0].upper()}RU", price)
+    for side in d.capacity if d.billing_mode == PROVISIONED else ():
+        required = use.units[(side.resource, side.kind)] / SECONDS_PER_MONTH * w.peak_factor
+        required /= d.target_utilization_percent / 100
+        held = min(side.max_capacity, max(side.min_capacity, required))
+        capacity.append(Capacity(side.resource, side.kind, required, held, side.max_capacity))
+        unit, price = ("WCU", p.dynamodb_wcu_hour) if side.kind == "write" else ("RCU", p.dynamodb_rcu_hour)
+        floor = " (floor)" if held == side.min_capacity else ""
+        item = f"{side.resource} {side.kind} capacity: {held:.1f} {unit}{floor}"
+        add("DynamoDB", item, held * HOURS_PER_MONTH, f"{unit}-hours", price)
+    entry = w.average_review_bytes + ITEM_OVERHEAD_BYTES
+    reviews_gb = w.reviews_per_day * DAYS_PER_MONTH * w.months_of_reviews_stored * entry / BYTES_PER_GB
+    records = w.reviews_per_day * w.idempotent_post_share * IDEMPOTENCY_RECORD_DAYS
+    table_gb = reviews_gb + records * (entry + IDEMPOTENCY_RECORD_EXTRA_BYTES) / BYTES_PER_GB
+    add("DynamoDB", "storage (table + index)", table_gb + reviews_gb, "GB-month", p.dynamodb_storage_gb_month)
+    if d.point_in_time_recovery:
+        add("DynamoDB", "point-in-time recovery", table_gb, "GB-month", p.dynamodb_pitr_gb_month)
+    gb_seconds = (use.posts * w.post_duration_ms + use.gets * w.get_duration_ms) / 1000 * d.memory_size / 1024
+    add("Lambda", "requests", use.invocations / 1e6, "million requests", p.lambda_requests_per_million)
+    add("Lambda", f"duration at {d.memory_size} MB (arm64)", gb_seconds, "GB-seconds", p.lambda_arm_gb_second)
+    requests = use.api_requests / 1e6
+    add("API Gateway", "REST requests", requests, "million requests", p.api_gateway_rest_requests_per_million)
+    add("CloudWatch", "dashboards", d.dashboards, "dashboards", p.cloudwatch_dashboard_month)
+    alarms = d.alarm_metrics + len(capacity) * ALARMS_PER_SCALING_POLICY
+    add("CloudWatch", "alarms (construct, auto-scaling)", alarms, "alarm metrics", p.cloudwatch_alarm_metric_month)
+    metrics = len(EMF_METRICS) * _hours_with_data(use.posts)
+    if d.detailed_metrics:
+        metrics += DETAILED_METRICS_PER_METHOD * sum(map(_hours_with_data, (use.posts, use.gets, use.preflights)))
+    if d.lambda_insights:
+        metrics += INSIGHTS_METRICS * _hours_with_data(use.invocations)
+    add("CloudWatch", "custom metrics", metrics, "metric-months", p.cloudwatch_custom_metric_month)
+    function_gb = use.invocations * (w.function_log_bytes_per_request + w.platform_log_bytes_per_request) / BYTES_PER_GB
+    access_gb = use.api_requests * w.access_log_bytes_per_request / BYTES_PER_GB
+    insights_gb = use.invocations * INSIGHTS_LOG_BYTES / BYTES_PER_GB if d.lambda_insights else 0
+    # A month's logs, kept for the group's retention (logs that never expire: as long as the reviews).
+    stored_gb = sum(
+        gb / DAYS_PER_MONTH * min(days or math.inf, DAYS_PER_MONTH * w.months_of_reviews_stored)
+        for gb, days in ((function_gb, d.function_log_retention_days), (access_gb, d.access_log_retention_days))
+    )
+    add("CloudWatch", "logs ingested", function_gb + access_gb + insights_gb, "GB", p.cloudwatch_logs_ingest_gb)
+    add("CloudWatch", "logs stored", stored_gb, "GB-month", p.cloudwatch_logs_storage_gb_month)
+    if d.tracing:
+        traces = _traces(use.api_requests) / 1e6
+        add("X-Ray", "traces recorded", traces, "million traces", p.xray_traces_recorded_per_million)
+    add("SSM", "Standard parameters (free)", d.parameters, "parameters", p.ssm_standard_parameter_month)
+    return Estimate(w, d, tuple(lines), tuple(capacity), tuple(_warnings(w, d, use, capacity)))
+
+
+def _warnings(w: Workload, d: Deployment, use: _Usage, capacity: list[Capacity]) -> list[str]:
+    warnings = [
+        f"{side.resource} {side.kind}s need {side.required:,.1f} units at peak but max_capacity is "
+        f"{side.max_capacity}: DynamoDB would throttle (priced at max_capacity)."
+        for side in capacity
+        if side.throttled
+    ]
+    peak_rate = use.api_requests / SECONDS_PER_MONTH * w.peak_factor
+    if peak_rate > d.throttle_rate_limit:
+        warnings.append(
+            f"peak of {peak_rate:,.1f} requests/s exceeds the stage's throttle of {d.throttle_rate_limit:g}/s: "
+            "API Gateway would answer 429 to the excess; raise throttle.rate_limit."
+        )
+    busy = (use.posts * w.post_duration_ms + use.gets * w.get_duration_ms) / 1000
+    concurrency = busy / SECONDS_PER_MONTH * w.peak_factor
+    if d.reserved_concurrency is not None and concurrency > d.reserved_concurrency:
+        warnings.append(
+            f"peak concurrency of {concurrency:,.1f} exceeds reserved_concurrency={d.reserved_concurrency}: "
+            "Lambda would throttle."
+        )
+    return warnings
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The same workload and deployment priced on both billing modes, with one verdict.
+
+    Attributes:
+        provisioned: The estimate with provisioned capacity.
+        on_demand: The estimate on demand.
+        crossing: Reviews a day from which provisioned costs less than on-demand, or None when it never does
+            within ``provisioned_limit`` (reads per review as in the workload).
+        provisioned_limit: Reviews a day above which provisioned capacity cannot serve the peak.
+        capacity_cost_ratio: Above its floor, what provisioned capacity costs per unit of work relative to
+            on-demand (writes, reads): peak factor / target utilization x hourly unit price / (3,600 x the
+            on-demand request unit price). Below 1, provisioned wins at volume; otherwise never.
+    """
+
+    provisioned: Estimate
+    on_demand: Estimate
+    crossing: float | None
+    provisioned_limit: float
+    capacity_cost_ratio: tuple[float, float]
+
+    @property
+    def cheaper_mode(self) -> str:
+        """On-demand when provisioned would throttle at this volume; else whichever costs strictly less."""
+        if self.provisioned.throttled or self.on_demand.total_usd <= self.provisioned.total_usd:
+            return ON_DEMAND
+        return PROVISIONED
+
+
+def compare_billing_modes(workload: Workload, deployment: Deployment, prices: PriceList = US_EAST_1) -> Comparison:
+    """Price the workload on both billing modes and find, in closed form, the volume where they cross.
+
+    Only the DynamoDB throughput lines and the auto-scaling alarms differ between the modes; with reads per
+    review fixed they are linear in reviews a day between the volumes where a provisioned side leaves its
+    floor, so the difference of the totals is evaluated at those volumes and the crossing interpolated.
+
+    Args:
+        workload: The traffic.
+        deployment: What the stack deploys; its other billing mode is priced as ``with_billing_mode`` says.
+        prices: Unit prices. Default: us-east-1.
+    """
+    provisioned, on_demand = deployment.with_billing_mode(PROVISIONED), deployment.with_billing_mode(ON_DEMAND)
+
+    def gap(reviews_per_day: float) -> float:
+        volume = replace(workload, reviews_per_day=reviews_per_day)
+        return estimate(volume, provisioned, prices).total_usd - estimate(volume, on_demand, prices).total_usd
+
+    # Each side's capacity is linear in reviews a day: its required units at one review a day are the slope.
+    at_one = estimate(replace(workload, reviews_per_day=1), provisioned, prices).capacity
+    sides = [
+        (bounds, one.required) for bounds, one in zip(provisioned.capacity, at_one, strict=True) if one.required > 0
+    ]
+    limit = min((bounds.max_capacity / slope for bounds, slope in sides), default=math.inf)
+    points = sorted({0.0, *(b.min_capacity / slope for b, slope in sides if b.min_capacity / slope < limit)})
+    points.append(limit if math.isfinite(limit) else points[-1] * 2 + 1)
+    crossing = None
+    for low, high in zip(points, points[1:], strict=False):
+        gap_low, gap_high = gap(low), gap(high)
+        if gap_low > 0 >= gap_high:
+            crossing = low + gap_low * (high - low) / (gap_low - gap_high)
+            break
+    factor = workload.peak_factor / (provisioned.target_utilization_percent / 100) / 3600
+    ratios = (
+        factor * prices.dynamodb_wcu_hour / (prices.dynamodb_write_request_per_million / 1e6),
+        factor * prices.dynamodb_rcu_hour / (prices.dynamodb_read_request_per_million / 1e6),
+    )
+    return Comparison(
+        provisioned=estimate(workload, provisioned, prices),
+        on_demand=estimate(workload, on_demand, prices),
+        crossing=crossing,
+        provisioned_limit=limit,
+        capacity_cost_ratio=ratios,
+    )
