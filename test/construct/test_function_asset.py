@@ -139,3 +139,15 @@ def test_handler_from_the_asset_answers_bad_requests_without_the_cdk_installed(a
         assert response["headers"]["Content-Type"] == "application/json"
         assert response["headers"]["Access-Control-Allow-Origin"] == "*"
         assert json.loads(response["body"])["error"] == code
+
+
+def test_the_construct_and_the_cost_tool_import_without_boto3():
+    """A CDK app's environment has aws-cdk-lib, not boto3: what the construct and `tap-reviews cost` read of
+    the runtime (names, schemas, the error catalogue) must need nothing else."""
+    code = (
+        "import sys\n"
+        "sys.modules['boto3'] = sys.modules['botocore'] = None\n"
+        "import tap_reviews.reviews_api, tap_reviews.openapi, tap_reviews.cost, tap_reviews.cli.cost\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

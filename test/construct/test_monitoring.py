@@ -93,3 +93,83 @@ def test_alarm_threshold_and_topic_are_configurable(customized):
             "OKActions": [{"Ref": topic_id}],
         },
     )
+
+
+def stat(metric, stack):
+    """A metric's (namespace, name, statistic, dimensions) with references resolved."""
+    config = metric.to_metric_config().metric_stat
+    dimensions = {d.name: stack.resolve(d.value) for d in config.dimensions or []}
+    return config.namespace, config.metric_name, config.statistic, dimensions
+
+
+def test_metric_methods_name_what_operators_alarm_on(synthesized):
+    import aws_cdk as cdk
+
+    reviews = synthesized.constructs["Defaults"]
+    stack = cdk.Stack.of(reviews)
+    function = {"FunctionName": stack.resolve(reviews.function.function_name)}
+    assert stat(reviews.metric_reviews_created(), stack) == ("TapReviews", "ReviewsCreated", "Sum", function)
+    assert stat(reviews.metric_validation_failures(), stack) == ("TapReviews", "ValidationFailures", "Sum", function)
+    assert stat(reviews.metric_function_errors(), stack) == ("AWS/Lambda", "Errors", "Sum", function)
+    assert stat(reviews.metric_function_throttles(), stack) == ("AWS/Lambda", "Throttles", "Sum", function)
+    stage = {"ApiName": "ProductReviewsAPI-dev", "Stage": stack.resolve(reviews.api.deployment_stage.stage_name)}
+    assert stat(reviews.metric_latency(), stack) == ("AWS/ApiGateway", "Latency", "p99", stage)
+    assert stat(reviews.metric_latency(statistic="p50"), stack)[2] == "p50"
+    for rate, errors, name in (
+        (reviews.metric_client_error_rate(), "4XXError", "errors"),
+        (reviews.metric_server_error_rate(), "5XXError", "server_errors"),
+    ):
+        expression = rate.to_metric_config().math_expression
+        assert expression.expression == f"IF(requests > 0, 100 * {name} / requests, 0)"
+        assert stat(expression.using_metrics[name], stack) == ("AWS/ApiGateway", errors, "Sum", stage)
+        assert stat(expression.using_metrics["requests"], stack) == ("AWS/ApiGateway", "Count", "Sum", stage)
+    throttles = reviews.metric_table_throttles().to_metric_config().math_expression
+    assert throttles.expression == "FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0)"
+    table = stack.resolve(reviews.table.table_name)
+    index = {"TableName": table, "GlobalSecondaryIndexName": "ReviewerIdIndex"}
+    assert [stat(m, stack)[3] for m in throttles.using_metrics.values()] == [{"TableName": table}, index] * 2
+    assert [stat(m, stack)[1:3] for m in throttles.using_metrics.values()] == [
+        ("ReadThrottleEvents", "Sum"),
+        ("ReadThrottleEvents", "Sum"),
+        ("WriteThrottleEvents", "Sum"),
+        ("WriteThrottleEvents", "Sum"),
+    ]
+    assert reviews.metric_reviews_created(period=cdk.Duration.minutes(1)).period.to_seconds() == 60
+
+
+def test_only_the_4xx_alarm_is_on_by_default(defaults):
+    (alarm,) = defaults.find_resources("AWS::CloudWatch::Alarm").values()
+    assert alarm["Properties"]["AlarmName"] == "API-4xx-Errors-dev"
+
+
+def test_every_threshold_set_makes_its_alarm_notifying_the_topic(customized):
+    topic_id = next(iter(customized.find_resources("AWS::SNS::Topic")))
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in customized.find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    assert {name: alarm["Threshold"] for name, alarm in alarms.items()} == {
+        "API-4xx-Errors-qa": 25,
+        "API-5xx-Errors-qa": 1,
+        "API-Latency-p99-qa": 2000,
+        "Lambda-Errors-qa": 0,
+        "Lambda-Throttles-qa": 5,
+        "DynamoDB-Throttles-qa": 10,
+    }
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": topic_id}]
+        assert (alarm["ComparisonOperator"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (
+            "GreaterThanThreshold",
+            2,
+            1,
+        )
+        assert alarm["TreatMissingData"] == "notBreaching"
+    latency = alarms["API-Latency-p99-qa"]
+    assert (latency["MetricName"], latency["ExtendedStatistic"]) == ("Latency", "p99")
+    assert alarms["Lambda-Errors-qa"]["MetricName"] == "Errors"
+
+
+def test_the_dashboard_graphs_the_metric_methods(defaults):
+    body = dashboard_body(defaults)
+    assert '"expression":"IF(requests > 0, 100 * errors / requests, 0)"' in body
+    assert '"expression":"IF(requests > 0, 100 * server_errors / requests, 0)"' in body

@@ -195,3 +195,25 @@ def test_boundary_values_are_accepted(stack):
         write_token_parameter_name="token",
     )
     assert [c.node.id for c in stack.node.children] == ["Reviews"]
+
+
+def test_grant_write_lets_a_principal_invoke_post_on_this_stage_only(synthesized):
+    template = synthesized.template("IamWrites")
+    (policy,) = [
+        p["Properties"]
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if any("Poster" in r["Ref"] for r in p["Properties"]["Roles"])
+    ]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "execute-api:Invoke" and statement["Effect"] == "Allow"
+    arn = statement["Resource"]["Fn::Join"][1]
+    stage_id = next(iter(template.find_resources("AWS::ApiGateway::Stage")))
+    assert arn[-2:] == [{"Ref": stage_id}, "/POST/reviews"]
+
+
+def test_grant_write_without_iam_authorization_is_refused(synthesized):
+    from aws_cdk import aws_iam as iam
+
+    reviews = synthesized.constructs["Defaults"]
+    with pytest.raises(ValueError, match="grant_write needs iam_write_authorization=True"):
+        reviews.grant_write(iam.AccountRootPrincipal())

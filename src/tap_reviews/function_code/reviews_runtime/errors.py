@@ -1,6 +1,7 @@
 """The error catalogue: every error the API answers, with its status, its code and when it happens.
 
-This is the one list. The handler raises these; the construct's gateway responses, the OpenAPI
+This is the one list, and it imports nothing but the standard library (the construct and the tools read
+it too). The handler raises these; the construct's gateway responses, the OpenAPI
 document (``tap_reviews/openapi.py``) and the README's error table are made from it, and a test fails
 when any of them lists a code that is not here, or leaves one out.
 
@@ -11,9 +12,6 @@ from __future__ import annotations
 
 from enum import Enum
 from typing import Any
-
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from . import contract
 from .schema import MAX_BODY_BYTES
@@ -137,6 +135,10 @@ RETRYABLE_CANCELLATION_CODES = frozenset({"ThrottlingError", "ProvisionedThrough
 def is_unavailable(error: Exception) -> bool:
     """When the answer is 503: DynamoDB or SSM throttled or could not be reached (after botocore's own
     retries), a transaction kept losing races, or the time budget left no room for another attempt."""
+    # botocore is loaded in the runtime already; imported here so the catalogue needs nothing outside it.
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
     if isinstance(error, Unavailable):
         return True
     if isinstance(error, ClientError):
