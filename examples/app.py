@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Example CDK app: two stacks that use tap-reviews the way an application would.
 
-1. ``TapStack{suffix}``: seed 004's product-reviews API, in ``CDK_DEFAULT_REGION`` (default us-east-2).
-2. ``TapLambdaStack{suffix}``: seed 000's Lambda shape in us-east-1: 1000 reserved concurrency,
-   Lambda Insights, 512 MB and one-week logs, with ``tap-{suffix}`` names. Seed 000's secret read from
-   SSM at run time becomes the write token: POSTs need ``Authorization: Bearer <token>`` where the token
-   is the SecureString ``/tap/{suffix}/auth/token``. Create it before the first POST::
+1. ``TapStack{suffix}``: seed 004's product-reviews API, in ``CDK_DEFAULT_REGION`` (default us-east-2), with
+   its 50 reserved executions (the account's Lambda concurrency must be at least 150).
+2. ``TapLambdaStack{suffix}``: seed 000's Lambda shape in us-east-1: 1000 reserved concurrency (an account
+   concurrency of at least 1,100), Lambda Insights, 512 MB and one-week logs, with ``tap-{suffix}`` names.
+   Seed 000's secret read from SSM at run time becomes the write token: POSTs need
+   ``Authorization: Bearer <token>`` where the token is the SecureString ``/tap/{suffix}/auth/token``.
+   Create it before the first POST::
 
        aws ssm put-parameter --region us-east-1 --type SecureString \
            --name /tap/dev/auth/token --value "$(openssl rand -hex 32)"
@@ -48,7 +50,12 @@ def build_app(app: cdk.App) -> cdk.App:
     ReviewsStack(
         app,
         f"TapStack{suffix}",
-        reviews={"environment_suffix": suffix, "throttle": apigateway.ThrottleSettings(rate_limit=10, burst_limit=20)},
+        # Seed 004's settings, explicitly: its 50 reserved executions need an account concurrency of 150.
+        reviews={
+            "environment_suffix": suffix,
+            "throttle": apigateway.ThrottleSettings(rate_limit=10, burst_limit=20),
+            "reserved_concurrency": 50,
+        },
         env=cdk.Environment(account=account, region=os.getenv("CDK_DEFAULT_REGION", "us-east-2")),
         description="Product reviews API (tap-reviews example, seed 004)",
     )

@@ -111,7 +111,7 @@ VARIANTS: dict[str, Callable[[cdk.Stack], Any]] = {
     "OnDemand": lambda stack: ProductReviewsApi(stack, "Reviews", billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST),
     "UnnamedTwice": two_unnamed_instances,
     "SeedZeroConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=1000),
-    "NoReservedConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=None),
+    "ReservedConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=50),
     "CognitoWrites": cognito_writes,
     "IamWrites": iam_writes,
     "ExtraDependency": lambda stack: ProductReviewsApi(stack, "Reviews").function.node.add_dependency(
@@ -122,26 +122,32 @@ VARIANTS: dict[str, Callable[[cdk.Stack], Any]] = {
 
 @dataclass
 class Synthesized:
-    """The one synthesized app every template test reads."""
+    """Every variant synthesized once per session, each in an app of its own (as separate CDK apps: they share
+    account, region and suffix, which the construct refuses within one app)."""
 
-    assembly: cx_api.CloudAssembly
+    assemblies: dict[str, cx_api.CloudAssembly]
     constructs: dict[str, Any]
 
     def template(self, variant: str) -> Template:
-        return Template.from_json(self.assembly.get_stack_by_name(variant).template)
+        return Template.from_json(self.assemblies[variant].get_stack_by_name(variant).template)
+
+    def directory(self, variant: str) -> Path:
+        """The variant's cloud assembly directory."""
+        return Path(self.assemblies[variant].directory)
 
     def warnings(self, variant: str) -> list[str]:
-        messages = self.assembly.get_stack_by_name(variant).messages
+        messages = self.assemblies[variant].get_stack_by_name(variant).messages
         return [str(m.entry.data) for m in messages if m.level == cx_api.SynthesisMessageLevel.WARNING]
 
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    constructs = {}
+    assemblies, constructs = {}, {}
     for name, fill in VARIANTS.items():
+        app = cdk.App(outdir=str(tmp_path_factory.mktemp(f"{name}.out")))
         constructs[name] = fill(cdk.Stack(app, name, env=ENV))
-    return Synthesized(assembly=app.synth(), constructs=constructs)
+        assemblies[name] = app.synth()
+    return Synthesized(assemblies=assemblies, constructs=constructs)
 
 
 @pytest.fixture(scope="session")

@@ -27,10 +27,16 @@ DEFAULT_THROTTLE = apigateway.ThrottleSettings(rate_limit=10, burst_limit=20)
 DEFAULT_CAPACITY = dynamodb.EnableScalingProps(min_capacity=5, max_capacity=100)
 #: 28 s: inside API Gateway's 29 s integration timeout (seed 004's 30 s outlived it).
 DEFAULT_TIMEOUT = Duration.seconds(28)
+#: How long a browser may cache a preflight: Chromium's cap (MDN, Access-Control-Max-Age).
+DEFAULT_CORS_MAX_AGE = Duration.hours(2)
+#: Firefox's cap on Access-Control-Max-Age, the highest any browser honours (MDN).
+MAX_CORS_MAX_AGE_SECONDS = 24 * 60 * 60
 #: API Gateway's integration timeout for REST APIs; a longer-running function only burns money.
 API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
-#: A default account has 1,000 concurrent executions and keeps 100 of them unreserved.
-DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY = 900
+#: Lambda keeps this much of an account's concurrency unreserved: a reservation of N needs a quota of at least
+#: N + 100 (AWS Lambda Developer Guide, "Configuring reserved concurrency",
+#: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+UNRESERVED_CONCURRENCY_MINIMUM = 100
 
 SUFFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 STAGE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -101,12 +107,14 @@ def is_token_number(value: object) -> bool:
 
 def validate(
     *,
+    name_conflicts: list[str],
     environment_suffix: object,
     physical_names: object,
     throttle: object,
     stage_name: object,
     api_cloudwatch_role: object,
     cors_allow_origins: object,
+    cors_max_age: object,
     reserved_concurrency: object,
     memory_size: object,
     timeout: object,
@@ -127,6 +135,7 @@ def validate(
 ) -> None:
     """Raise one ValueError listing every prop that is out of bounds, before anything is created."""
     problems = _Problems()
+    problems.lines += name_conflicts
     if isinstance(environment_suffix, str) and Token.is_unresolved(environment_suffix):
         pass  # resolved by CloudFormation inside every name it is part of
     elif not isinstance(environment_suffix, str) or not SUFFIX_PATTERN.fullmatch(environment_suffix):
@@ -150,6 +159,7 @@ def validate(
     ):
         problems.add(f"stage_name {stage_name!r} is not allowed: use 1-128 letters, digits, '-' or '_'.")
     _validate_origins(problems, cors_allow_origins)
+    _validate_seconds(problems, "cors_max_age", cors_max_age, low=0, high=MAX_CORS_MAX_AGE_SECONDS)
     if reserved_concurrency is not None:
         problems.number(
             "reserved_concurrency",
@@ -159,7 +169,10 @@ def validate(
             allowed="None or an integer of at least 1",
         )
     problems.number("memory_size", memory_size, low=128, high=10240, integer=True, unit=" (MB)")
-    _validate_timeout(problems, timeout)
+    limit = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS
+    _validate_seconds(
+        problems, "timeout", timeout, low=1, high=limit, why=f": API Gateway stops waiting after {limit} s"
+    )
     problems.type_of("log_retention", log_retention, logs.RetentionDays, "an aws_logs.RetentionDays")
     _validate_billing(problems, billing_mode, read_capacity, write_capacity)
     problems.number(
@@ -228,26 +241,26 @@ def _validate_throttle(problems: _Problems, throttle: object) -> None:
         )
 
 
-def _validate_timeout(problems: _Problems, timeout: object) -> None:
-    limit = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS
-    if not isinstance(timeout, Duration):
-        problems.add(f"timeout must be an aws_cdk.Duration, got {timeout!r}.")
+def _validate_seconds(problems: _Problems, prop: str, duration: object, *, low: int, high: int, why: str = "") -> None:
+    """``duration`` must be a Duration of a whole number of seconds from ``low`` to ``high``, or a Token in
+    seconds."""
+    if not isinstance(duration, Duration):
+        problems.add(f"{prop} must be an aws_cdk.Duration, got {duration!r}.")
         return
     try:
-        millis = timeout.to_milliseconds()
+        millis = duration.to_milliseconds()
     except RuntimeError:  # a Token in seconds converts to nothing else; in minutes, to nothing at all
         try:
-            seconds = timeout.to_seconds()
+            seconds = duration.to_seconds()
         except RuntimeError as error:
-            problems.add(f"timeout cannot be converted to seconds ({error}): give a Token as Duration.seconds(...).")
+            problems.add(f"{prop} cannot be converted to seconds ({error}): give a Token as Duration.seconds(...).")
             return
         if is_token_number(seconds):
             return
         raise
-    if millis % 1000 or not 1000 <= millis <= limit * 1000:
+    if millis % 1000 or not low * 1000 <= millis <= high * 1000:
         problems.add(
-            f"timeout must be a whole number of seconds from 1 to {limit}, got {millis / 1000:g} seconds: API "
-            f"Gateway stops waiting after {limit} s."
+            f"{prop} must be a whole number of seconds from {low} to {high}, got {millis / 1000:g} seconds{why}."
         )
 
 

@@ -6,9 +6,10 @@ then exposes the resources as attributes, their metrics as ``metric_*()`` and ac
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Token
+from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -27,11 +28,12 @@ from ._construct.rest_api import WriteAuthorization, build_rest_api
 from ._construct.table import build_reviews_table
 from .function_code.reviews_runtime import contract
 from .props import (
-    DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY,
     DEFAULT_ALARM_THRESHOLDS,
     DEFAULT_CAPACITY,
+    DEFAULT_CORS_MAX_AGE,
     DEFAULT_THROTTLE,
     DEFAULT_TIMEOUT,
+    UNRESERVED_CONCURRENCY_MINIMUM,
     AlarmThresholds,
     is_token_number,
     throttle_limits,
@@ -76,16 +78,23 @@ class ProductReviewsApi(Construct):
             Default: True.
         cors_allow_origins: Origins browsers may call the API from: ``["*"]`` for any, or full origins
             such as ``"https://shop.example.com"``. Default: ``["*"]``.
+        cors_max_age: How long browsers may cache a preflight answer (``Access-Control-Max-Age``), 0 to
+            24 hours in whole seconds. Without it a browser sends a preflight, a billed API request, before
+            almost every cross-origin POST. Browsers cap it: Chromium at 2 hours, Firefox at 24 (MDN,
+            "Access-Control-Max-Age"). Default: 2 hours.
         reserved_concurrency: Concurrent executions reserved for (and capping) the function, or None
-            for no reservation. Values above 900 synthesize with a warning: a default account has
-            1,000 in total and must keep 100 unreserved. Default: 50.
+            for no reservation. Lambda keeps 100 of the account's concurrency unreserved, so a reservation
+            of N needs the account's concurrency quota in the region to be at least N + 100 (AWS Lambda
+            Developer Guide, "Configuring reserved concurrency"); new accounts often start at 10, where any
+            reservation fails the deploy. Synth warns with that rule whenever it is set. Default: None.
         memory_size: Function memory in MB, 128-10240. Default: 256.
         timeout: Function timeout, 1-29 seconds. Default: 28 seconds. Seed 004 used 30 s, longer than
             API Gateway's 29 s integration timeout: the client got a 504 while the function kept
             running (and billing); 28 s lets the function fail inside the integration window.
         lambda_insights: Add the Lambda Insights extension for enhanced monitoring (extra cost).
             Default: False.
-        log_retention: How long the function's log group keeps logs. Default: one week.
+        log_retention: How long the function's, the stage's access and the stage's execution log groups
+            keep logs. Default: one week.
         billing_mode: ``BillingMode.PROVISIONED`` (capacity with auto-scaling between the bounds below)
             or ``BillingMode.PAY_PER_REQUEST`` (on demand, no capacity props allowed).
             Default: PROVISIONED.
@@ -144,9 +153,10 @@ class ProductReviewsApi(Construct):
         stage_name: str = "prod",
         api_cloudwatch_role: bool = True,
         cors_allow_origins: Sequence[str] = ("*",),
-        reserved_concurrency: int | None = 50,
+        cors_max_age: Duration | None = None,
+        reserved_concurrency: int | None = None,
         memory_size: int = 256,
-        timeout: Duration = DEFAULT_TIMEOUT,
+        timeout: Duration | None = None,
         lambda_insights: bool = False,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_WEEK,
         billing_mode: dynamodb.BillingMode = dynamodb.BillingMode.PROVISIONED,
@@ -164,13 +174,17 @@ class ProductReviewsApi(Construct):
         deletion_protection: bool | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
+        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        cors_max_age = DEFAULT_CORS_MAX_AGE if cors_max_age is None else cors_max_age
         validate(
+            name_conflicts=_name_conflicts(scope, construct_id, environment_suffix, physical_names),
             environment_suffix=environment_suffix,
             physical_names=physical_names,
             throttle=throttle,
             stage_name=stage_name,
             api_cloudwatch_role=api_cloudwatch_role,
             cors_allow_origins=cors_allow_origins,
+            cors_max_age=cors_max_age,
             reserved_concurrency=reserved_concurrency,
             memory_size=memory_size,
             timeout=timeout,
@@ -190,16 +204,21 @@ class ProductReviewsApi(Construct):
             deletion_protection=deletion_protection,
         )
         super().__init__(scope, construct_id)
-        if (
-            reserved_concurrency is not None
-            and not is_token_number(reserved_concurrency)
-            and reserved_concurrency > DEFAULT_ACCOUNT_RESERVABLE_CONCURRENCY
-        ):
+        #: (suffix, stack) when resources get fixed names, so a later instance can tell if its names collide.
+        self._fixed_names = (environment_suffix, Stack.of(self)) if physical_names else None
+        if reserved_concurrency is not None:
+            needed = (
+                "the reservation plus 100"
+                if is_token_number(reserved_concurrency)
+                else f"{reserved_concurrency + UNRESERVED_CONCURRENCY_MINIMUM}"
+            )
             Annotations.of(self).add_warning_v2(
-                "tap-reviews:reservedConcurrencyAboveDefaultQuota",
-                f"reserved_concurrency={reserved_concurrency}: a default account has 1000 concurrent "
-                "executions in total and keeps 100 unreserved, so at most 900 can be reserved. Raise the "
-                "account's Lambda concurrency quota before deploying, or lower reserved_concurrency.",
+                "tap-reviews:reservedConcurrency",
+                f"reserved_concurrency={reserved_concurrency} needs the account's Lambda concurrency quota in "
+                f"this region to be at least {needed}: Lambda keeps {UNRESERVED_CONCURRENCY_MINIMUM} unreserved "
+                "(account concurrency >= reserved + 100). New accounts often start at 10, and the deploy then "
+                "fails with 'decreases account's UnreservedConcurrentExecution below its minimum value'. Check "
+                "Service Quotas (Lambda, Concurrent executions) or leave reserved_concurrency out.",
             )
 
         def name(pattern: str) -> str | None:
@@ -247,6 +266,7 @@ class ProductReviewsApi(Construct):
             stage_name=stage_name,
             throttle=(rate_limit, burst_limit),
             cors_allow_origins=cors_allow_origins,
+            cors_max_age=cors_max_age,
             function=self._function,
             write_authorization=self._write_authorization,
             web_acl_arn=web_acl_arn,
@@ -331,7 +351,7 @@ class ProductReviewsApi(Construct):
 
     # --------------------------------------------------------------------------------------------- metrics
 
-    def metric_reviews_created(self, *, period: Duration = PERIOD, label: str | None = None) -> cloudwatch.Metric:
+    def metric_reviews_created(self, *, period: Duration | None = None, label: str | None = None) -> cloudwatch.Metric:
         """Reviews stored (one per 201, replays not counted): the runtime's ``TapReviews/ReviewsCreated``.
 
         Args:
@@ -341,9 +361,11 @@ class ProductReviewsApi(Construct):
         Returns:
             A Sum of the embedded metric, keyed by the function's name.
         """
-        return self._runtime_metric(contract.METRIC_REVIEWS_CREATED, period, label)
+        return self._runtime_metric(contract.METRIC_REVIEWS_CREATED, period or PERIOD, label)
 
-    def metric_validation_failures(self, *, period: Duration = PERIOD, label: str | None = None) -> cloudwatch.Metric:
+    def metric_validation_failures(
+        self, *, period: Duration | None = None, label: str | None = None
+    ) -> cloudwatch.Metric:
         """POST bodies the function turned away as invalid (``TapReviews/ValidationFailures``).
 
         Bodies API Gateway's request model rejects never reach the function; they count in
@@ -356,10 +378,10 @@ class ProductReviewsApi(Construct):
         Returns:
             A Sum of the embedded metric, keyed by the function's name.
         """
-        return self._runtime_metric(contract.METRIC_VALIDATION_FAILURES, period, label)
+        return self._runtime_metric(contract.METRIC_VALIDATION_FAILURES, period or PERIOD, label)
 
     def metric_client_error_rate(
-        self, *, period: Duration = PERIOD, label: str = "4xx error rate (%)"
+        self, *, period: Duration | None = None, label: str = "4xx error rate (%)"
     ) -> cloudwatch.MathExpression:
         """The share of the stage's requests answered 4xx, in percent (0 when there are no requests).
 
@@ -371,10 +393,11 @@ class ProductReviewsApi(Construct):
             ``IF(requests > 0, 100 * errors / requests, 0)`` over API Gateway's ``4XXError`` and ``Count``.
         """
         stage = self._api.deployment_stage
+        period = period or PERIOD
         return self._rate("errors", stage.metric_client_error(period=period, statistic="Sum"), period, label)
 
     def metric_server_error_rate(
-        self, *, period: Duration = PERIOD, label: str = "5xx error rate (%)"
+        self, *, period: Duration | None = None, label: str = "5xx error rate (%)"
     ) -> cloudwatch.MathExpression:
         """The share of the stage's requests answered 5xx, in percent (0 when there are no requests).
 
@@ -386,10 +409,11 @@ class ProductReviewsApi(Construct):
             ``IF(requests > 0, 100 * server_errors / requests, 0)`` over API Gateway's ``5XXError`` and ``Count``.
         """
         stage = self._api.deployment_stage
+        period = period or PERIOD
         return self._rate("server_errors", stage.metric_server_error(period=period, statistic="Sum"), period, label)
 
     def metric_latency(
-        self, *, statistic: str = "p99", period: Duration = PERIOD, label: str | None = None
+        self, *, statistic: str = "p99", period: Duration | None = None, label: str | None = None
     ) -> cloudwatch.Metric:
         """The stage's latency in milliseconds, from receiving a request to answering it (API Gateway's
         ``Latency``).
@@ -402,9 +426,9 @@ class ProductReviewsApi(Construct):
         Returns:
             The metric.
         """
-        return self._api.deployment_stage.metric_latency(period=period, statistic=statistic, label=label)
+        return self._api.deployment_stage.metric_latency(period=period or PERIOD, statistic=statistic, label=label)
 
-    def metric_function_errors(self, *, period: Duration = PERIOD, label: str | None = None) -> cloudwatch.Metric:
+    def metric_function_errors(self, *, period: Duration | None = None, label: str | None = None) -> cloudwatch.Metric:
         """Invocations that failed in the function (unhandled errors, timeouts), summed per period.
 
         Args:
@@ -414,9 +438,11 @@ class ProductReviewsApi(Construct):
         Returns:
             Lambda's ``Errors`` for the function.
         """
-        return self._function.metric_errors(period=period, statistic="Sum", label=label)
+        return self._function.metric_errors(period=period or PERIOD, statistic="Sum", label=label)
 
-    def metric_function_throttles(self, *, period: Duration = PERIOD, label: str | None = None) -> cloudwatch.Metric:
+    def metric_function_throttles(
+        self, *, period: Duration | None = None, label: str | None = None
+    ) -> cloudwatch.Metric:
         """Invocations Lambda throttled (reserved or account concurrency exhausted), summed per period.
 
         Args:
@@ -426,10 +452,10 @@ class ProductReviewsApi(Construct):
         Returns:
             Lambda's ``Throttles`` for the function.
         """
-        return self._function.metric_throttles(period=period, statistic="Sum", label=label)
+        return self._function.metric_throttles(period=period or PERIOD, statistic="Sum", label=label)
 
     def metric_table_throttles(
-        self, *, period: Duration = PERIOD, label: str = "DynamoDB throttled events"
+        self, *, period: Duration | None = None, label: str = "DynamoDB throttled events"
     ) -> cloudwatch.MathExpression:
         """Requests DynamoDB throttled, reads and writes, on the table and its reviewer index, per period.
 
@@ -444,6 +470,7 @@ class ProductReviewsApi(Construct):
             *table_and_index_metrics(self, "ReadThrottleEvents", "read"),
             *table_and_index_metrics(self, "WriteThrottleEvents", "write"),
         ]
+        period = period or PERIOD
         using = {f"m{index}": metric.with_(period=period) for index, metric in enumerate(metrics)}
         return cloudwatch.MathExpression(
             expression=" + ".join(f"FILL({name}, 0)" for name in using), using_metrics=using, label=label, period=period
@@ -493,3 +520,43 @@ class ProductReviewsApi(Construct):
             "POST", f"/{contract.RESOURCE_PATH}", self._api.deployment_stage.stage_name
         )
         return iam.Grant.add_to_principal(grantee=grantee, actions=["execute-api:Invoke"], resource_arns=[method_arn])
+
+
+def _name_conflicts(scope: Construct, construct_id: str, suffix: object, physical_names: object) -> list[str]:
+    """Problems for every other ProductReviewsApi in the app whose fixed names this one's would repeat.
+
+    Fixed names are unique per account and region (the dashboard's per account), so two instances with
+    the same ``environment_suffix`` collide at deploy unless their stacks are in different accounts.
+    """
+    if physical_names is not True or not isinstance(suffix, str) or Token.is_unresolved(suffix):
+        return []
+    stack = Stack.of(scope)
+    conflicts = []
+    for other in scope.node.root.node.find_all():
+        fixed = getattr(other, "_fixed_names", None) if isinstance(other, ProductReviewsApi) else None
+        if fixed is None or fixed[0] != suffix or not _may_equal(stack.account, fixed[1].account):
+            continue
+        same_region = _may_equal(stack.region, fixed[1].region)
+        names = (
+            f"table ProductReviews-{suffix}, function ReviewProcessor-{suffix}, alarms, log groups, SSM parameters "
+            f"and dashboard ProductReviews-Dashboard-{suffix}"
+            if same_region
+            else f"dashboard ProductReviews-Dashboard-{suffix} (dashboard names are per account, in every region)"
+        )
+        conflicts.append(
+            f"environment_suffix={suffix!r} gives {scope.node.path}/{construct_id} the same fixed names as "
+            f"{other.node.path} "
+            f"({names}): the second deploy would fail. Give one of them another environment_suffix, or "
+            "physical_names=False."
+        )
+    return conflicts
+
+
+def _may_equal(one: str, other: str) -> bool:
+    """Whether two stacks' accounts (or regions) may be the same: equal, or either unknown until deploy."""
+    return one == other or Token.is_unresolved(one) or Token.is_unresolved(other)
+
+
+# help() and IDEs show the constructor's own arguments, not jsii's metaclass's (*args, **kwargs).
+_init_signature = inspect.signature(ProductReviewsApi.__init__)
+ProductReviewsApi.__signature__ = _init_signature.replace(parameters=list(_init_signature.parameters.values())[1:])

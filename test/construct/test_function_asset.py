@@ -35,10 +35,10 @@ def asset_dir(synthesized) -> Path:
     template = synthesized.template("Defaults").to_json()
     (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
-    manifest = json.loads((Path(synthesized.assembly.directory) / "Defaults.assets.json").read_text())
+    manifest = json.loads((synthesized.directory("Defaults") / "Defaults.assets.json").read_text())
     source = manifest["files"][asset_hash]["source"]
     assert source["packaging"] == "zip"
-    return Path(synthesized.assembly.directory) / source["path"]
+    return synthesized.directory("Defaults") / source["path"]
 
 
 def test_asset_holds_exactly_the_runtime_package(asset_dir):

@@ -210,3 +210,30 @@ def test_execution_logs_go_to_a_group_the_stack_owns_with_retention(defaults):
     # Created before the stage, so API Gateway never makes its own (retention-less) group first.
     (stage,) = defaults.find_resources("AWS::ApiGateway::Stage").values()
     assert log_group_id in stage["DependsOn"]
+
+
+def preflight_headers(template) -> dict:
+    options = methods_by_verb(template)["OPTIONS"]["Integration"]
+    return options["IntegrationResponses"][0]["ResponseParameters"]
+
+
+def test_preflight_answers_may_be_cached_by_browsers(defaults, synthesized):
+    # Without Access-Control-Max-Age a browser sends a (billed) preflight before almost every POST.
+    assert preflight_headers(defaults)["method.response.header.Access-Control-Max-Age"] == "'7200'"
+
+
+def test_one_api_gateway_account_setting_per_stack(synthesized):
+    template = synthesized.template("UnnamedTwice")
+    ((account_id, account),) = template.find_resources("AWS::ApiGateway::Account").items()
+    role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    roles = template.find_resources("AWS::IAM::Role")
+    apigateway_roles = [
+        logical_id
+        for logical_id, role in roles.items()
+        if role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        == {"Service": "apigateway.amazonaws.com"}
+    ]
+    assert apigateway_roles == [role_id]
+    # Both stages wait for the one account setting, so their error logging works from the first deploy.
+    for stage in template.find_resources("AWS::ApiGateway::Stage").values():
+        assert account_id in stage["DependsOn"]

@@ -217,3 +217,66 @@ def test_grant_write_without_iam_authorization_is_refused(synthesized):
     reviews = synthesized.constructs["Defaults"]
     with pytest.raises(ValueError, match="grant_write needs iam_write_authorization=True"):
         reviews.grant_write(iam.AccountRootPrincipal())
+
+
+def test_a_cors_max_age_out_of_range_is_refused(stack):
+    with pytest.raises(ValueError, match=r"cors_max_age must be a whole number of seconds from 0 to 86400, got 90000"):
+        ProductReviewsApi(stack, "Reviews", cors_max_age=cdk.Duration.seconds(90_000))
+
+
+def names_collide(first: cdk.Stack, second: cdk.Stack, **props) -> str | None:
+    ProductReviewsApi(first, "Reviews", **props)
+    try:
+        ProductReviewsApi(second, "Reviews2" if first is second else "Reviews", **props)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def test_fixed_names_that_would_collide_in_one_app_are_refused_naming_both():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Shop")
+    message = names_collide(stack, stack)
+    assert (
+        message is not None
+        and "environment_suffix='dev' gives Shop/Reviews2 the same fixed names as Shop/Reviews " in message
+    )
+    assert "table ProductReviews-dev" in message and "physical_names=False" in message
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "collides"),
+    [
+        (None, None, True),  # environment-agnostic stacks may land anywhere
+        (("111111111111", "us-east-1"), ("111111111111", "us-east-1"), True),
+        (("111111111111", "us-east-1"), ("111111111111", "eu-west-1"), True),  # dashboards are per account
+        (("111111111111", "us-east-1"), ("222222222222", "us-east-1"), False),
+    ],
+)
+def test_two_stacks_of_one_app_collide_where_their_accounts_may_be_the_same(first, second, collides):
+    app = cdk.App()
+
+    def stack(name, env):
+        return cdk.Stack(app, name, env=cdk.Environment(account=env[0], region=env[1]) if env else None)
+
+    message = names_collide(stack("One", first), stack("Two", second))
+    assert (message is not None) is collides
+    if first and second and first[1] != second[1]:
+        assert "dashboard ProductReviews-Dashboard-dev (dashboard names are per account, in every region)" in message
+
+
+def test_other_suffixes_or_generated_names_never_collide():
+    app = cdk.App()
+    assert names_collide(cdk.Stack(app, "One"), cdk.Stack(app, "Two"), physical_names=False) is None
+    ProductReviewsApi(cdk.Stack(app, "Three"), "Reviews", environment_suffix="prod")
+
+
+def test_help_shows_the_props_and_their_defaults():
+    import inspect
+    import pydoc
+
+    parameters = inspect.signature(ProductReviewsApi).parameters
+    assert list(parameters)[:3] == ["scope", "construct_id", "environment_suffix"]
+    assert parameters["reserved_concurrency"].default is None
+    text = pydoc.render_doc(ProductReviewsApi)
+    assert "(*args" not in text and " object at 0x" not in text

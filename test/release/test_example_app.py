@@ -66,6 +66,8 @@ def test_seed_004_stack_is_tagged_and_destroyable(example):
     )
     outputs = template.to_json()["Outputs"]
     assert {"ApiUrl", "TableName", "DashboardName"} <= set(outputs)
+    # Seed 004's reservation, set explicitly: the library's default reserves nothing.
+    template.has_resource_properties("AWS::Lambda::Function", {"ReservedConcurrentExecutions": 50})
 
 
 def test_seed_000_stack_has_1000_concurrency_insights_week_long_logs_and_an_ssm_write_token(example):

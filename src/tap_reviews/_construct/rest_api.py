@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -62,6 +62,7 @@ def build_rest_api(
     cloud_watch_role: bool,
     throttle: tuple[float, float],
     cors_allow_origins: Sequence[str],
+    cors_max_age: Duration,
     function: lambda_.IFunction,
     write_authorization: WriteAuthorization,
     web_acl_arn: str | None,
@@ -82,12 +83,15 @@ def build_rest_api(
         "CKV_AWS_158",
         reason="CloudWatch Logs encrypts log data at rest; access logs hold no bodies, headers or secrets.",
     )
+    # API Gateway's CloudWatch role is one setting per account and region: one AWS::ApiGateway::Account per
+    # stack, made by the first API that asks for it; every later one waits for that one.
+    account = _account_setting_in(Stack.of(scope)) if cloud_watch_role else None
     api = apigateway.RestApi(
         scope,
         "Api",
         rest_api_name=rest_api_name,
         description="Product reviews API: POST and GET /reviews.",
-        cloud_watch_role=cloud_watch_role,
+        cloud_watch_role=cloud_watch_role and account is None,
         deploy_options=apigateway.StageOptions(
             stage_name=stage_name,
             throttling_rate_limit=throttle[0],
@@ -112,6 +116,8 @@ def build_rest_api(
             ),
         ),
     )
+    if account is not None:
+        api.deployment_stage.node.add_dependency(account)
     _own_execution_log_group(
         scope, api, stage_name=stage_name, log_retention=log_retention, removal_policy=removal_policy
     )
@@ -124,6 +130,7 @@ def build_rest_api(
             allow_origins=list(cors_allow_origins),
             allow_methods=[*REVIEWS_METHODS, "OPTIONS"],
             allow_headers=CORS_ALLOW_HEADERS,
+            max_age=cors_max_age,
         ),
     )
     validator = api.add_request_validator(
@@ -170,6 +177,11 @@ def build_rest_api(
             api.add_gateway_response(f"Cors{response_type.response_type}", type=response_type, response_headers=cors)
     _accept_api_findings(api, get_method, post_method, write_authorization, waf=web_acl_arn is not None)
     return api, access_log_group
+
+
+def _account_setting_in(stack: Stack) -> apigateway.CfnAccount | None:
+    """The stack's AWS::ApiGateway::Account (made by an earlier RestApi), or None."""
+    return next((c for c in stack.node.find_all() if isinstance(c, apigateway.CfnAccount)), None)
 
 
 def _own_execution_log_group(
