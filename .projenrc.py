@@ -12,6 +12,8 @@ from projen.python import (
 from projen.python.uv_config import BuildBackendSettings, UvConfiguration
 
 AWS_CDK_LIB = "2.275.0"
+# The oldest boto3 `tap-reviews local` supports (the `local` extra); the wheel test runs the server on it.
+BOTO3_FLOOR = "1.35.0"
 # The newest 2.x CLI that reads aws-cdk-lib 2.275's cloud-assembly schema; npm's `latest` (3.x) does not.
 AWS_CDK_CLI = "2.1148.1"
 PYTHON_FLOOR = "3.11"
@@ -98,8 +100,11 @@ project = PythonProject(
                 "Issues": f"{REPOSITORY}/issues",
                 "Changelog": f"{REPOSITORY}/blob/main/CHANGELOG.md",
             },
-            # `tap-reviews local`: serve a synthesized ProductReviewsApi on this machine.
+            # `tap-reviews local` and `tap-reviews cost`: tools for a synthesized ProductReviewsApi.
             scripts={"tap-reviews": "tap_reviews.cli:main"},
+            # `tap-reviews local` runs the function's code, which needs boto3 (Lambda provides it deployed):
+            # pip install 'tap-reviews[local]'. The construct and `tap-reviews cost` need nothing more.
+            optional_dependencies={"local": [f"boto3>={BOTO3_FLOOR},<2"]},
         ),
         build_system=BuildSystem(
             requires=["uv_build>=0.9.0,<0.14.0"],

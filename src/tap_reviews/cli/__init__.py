@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 EXIT_USAGE = 2
+#: What a shell reports for a process ended by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
 class CliError(Exception):
@@ -26,10 +28,20 @@ def _parser() -> argparse.ArgumentParser:
     from . import cost, local
 
     parser = argparse.ArgumentParser(prog="tap-reviews", description="Tools for the tap-reviews construct library.")
+    parser.add_argument("--version", action="version", version=f"tap-reviews {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     local.add_parser(commands)
     cost.add_parser(commands)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tap-reviews")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,3 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         print(f"tap-reviews: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C before a command installed its own handling (while synthesizing, say)
+        print("tap-reviews: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

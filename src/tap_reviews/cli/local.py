@@ -1,8 +1,13 @@
-"""``tap-reviews local``: serve a synthesized ProductReviewsApi on 127.0.0.1, with DynamoDB Local."""
+"""``tap-reviews local``: serve a synthesized ProductReviewsApi on 127.0.0.1, with DynamoDB Local.
+
+Needs the ``local`` extra (``pip install 'tap-reviews[local]'``: boto3, which the function's code uses);
+without it the command says so in one line and exits 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import sys
@@ -10,7 +15,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from . import CliError, add_assembly_options
+from . import EXIT_INTERRUPTED, CliError, add_assembly_options
+
+#: What the local server needs beyond the package itself, and the extra that installs it.
+EXTRA_MODULES = ("boto3",)
+INSTALL_EXTRA = "pip install 'tap-reviews[local]'"
+
+
+class ForcedStop(Exception):
+    """A second Ctrl-C or SIGTERM: stop without waiting for requests in flight (exit code 130)."""
 
 
 def add_parser(commands: Any) -> None:
@@ -26,19 +39,36 @@ def add_parser(commands: Any) -> None:
     storage.add_argument("--data-dir", type=Path, help="keep DynamoDB Local's data in this directory across restarts")
     storage.add_argument("--in-memory", action="store_true", help="keep data in memory only (the default)")
     storage.add_argument("--dynamodb-endpoint", help="use this DynamoDB endpoint instead of starting DynamoDB Local")
+    parser.add_argument(
+        "--caller",
+        metavar="ID",
+        help="stand in for the caller an authorizer or IAM would authenticate: methods behind one run as ID "
+        "(local only, nothing is verified; without it they answer 401)",
+    )
+    parser.add_argument(
+        "--no-throttle",
+        action="store_true",
+        help="lift the stage's throttling locally (to seed data faster than the deployed rate allows)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    missing = [name for name in EXTRA_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise CliError(f"tap-reviews local needs {', '.join(missing)}: {INSTALL_EXTRA}")
     from ..cloud_assembly import AssemblyError, assembly_from, load
+    from ..local import api as local_api
 
     try:
+        # The synthesized assembly (with --app, a temporary folder) is removed once the server stops.
         with assembly_from(args.app, args.assembly) as assembly_dir:
-            from ..local import api as local_api
-
             return _serve(args, local_api.read(load(assembly_dir, args.stack)))
     except AssemblyError as error:
         raise CliError(str(error)) from error
+    except ForcedStop:
+        _log("stopped without waiting for requests in flight (second signal)")
+        os._exit(EXIT_INTERRUPTED)  # request threads are not daemons: a normal exit would wait for them again
 
 
 def _serve(args: argparse.Namespace, api: Any) -> int:
@@ -67,27 +97,26 @@ def _serve(args: argparse.Namespace, api: Any) -> int:
             endpoint = engine.endpoint
         _configure_environment(endpoint, api.environment)
         _ensure_table(api.create_table)
-        handler = load_handler(api)
         stage_url = f"http://127.0.0.1:{server.server_address[1]}/{api.stage_name}"
         schemas = [route.body_schema for route in api.routes.values() if route.body_schema is not None]
         server.gateway = LocalGateway(
-            api, handler, openapi_document(schemas[0] if schemas else None, server_url=stage_url)
+            api,
+            load_handler(api),
+            openapi_document(schemas[0] if schemas else None, server_url=stage_url),
+            caller=args.caller,
+            throttle=not args.no_throttle,
         )
         stopping = _stop_on_signals()  # before the banner: whoever reads "listening on" may signal at once
-        _banner(api, stage_url, endpoint, args.data_dir)
+        _banner(api, stage_url, endpoint, args)
         _serve_until(server, stopping)
     finally:
-        forced = False
         try:
             server.server_close()  # waits for requests in flight
-        except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: stop without waiting
-            forced = True
+        except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM while waiting
+            raise ForcedStop() from None
         finally:
             if engine is not None:
                 engine.stop()
-        if forced:
-            _log("stopped without waiting for requests in flight (second signal)")
-            os._exit(130)  # request threads are not daemons: a normal exit would wait for them again
     _log("stopped")
     return 0
 
@@ -118,16 +147,27 @@ def _ensure_table(create_table: dict[str, Any]) -> None:
         raise CliError(f"cannot reach DynamoDB at {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}: {error}") from error
 
 
-def _banner(api: Any, stage_url: str, endpoint: str, data_dir: Path | None) -> None:
-    storage = f"data in {data_dir}" if data_dir else "in memory"
+def _banner(api: Any, stage_url: str, endpoint: str, args: argparse.Namespace) -> None:
+    storage = f"data in {args.data_dir}" if args.data_dir else "in memory"
+    deployed = f"{api.rate_limit:g} requests/s, burst {api.burst_limit}"
+    authorized = sorted({route.authorization for route in api.routes.values()} - {"NONE"})
+    if not authorized:
+        caller = []
+    elif args.caller is None:
+        caller = [f"  caller: none; methods behind {', '.join(authorized)} answer 401 (pass --caller ID)"]
+    else:
+        caller = [
+            f"  caller: {args.caller}, a local stand-in for the caller {', '.join(authorized)} would authenticate "
+            "(nothing is verified)"
+        ]
     lines = [
         f"tap-reviews local: stack {api.stack_name}, stage {api.stage_name}, listening on {stage_url}/",
         f"  DynamoDB: {endpoint} ({storage}), table {api.table_name}",
         f"  function: {api.handler} from {api.asset_dir}",
-        f"  throttling: {api.rate_limit:g} requests/s, burst {api.burst_limit}",
+        f"  throttling: off (--no-throttle; deployed: {deployed})" if args.no_throttle else f"  throttling: {deployed}",
+        *caller,
         *(f"  {method:7} {stage_url}{path}" for path, method in sorted(api.routes)),
         f"  OpenAPI: http://127.0.0.1:{stage_url.split(':')[2].split('/')[0]}/openapi.json",
-        *(f"  warning: {warning}" for warning in api.warnings),
         "try:",
         f"  curl -X POST {stage_url}/reviews -H 'Content-Type: application/json' "
         '-d \'{"product_id": "p-1", "reviewer_id": "r-1", "rating": 5}\'',

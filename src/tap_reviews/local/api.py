@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,6 @@ class LocalApi:
     environment: dict[str, str]
     #: The function's timeout; the handler sees the time it has left, as in Lambda.
     timeout_seconds: int
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def paths(self) -> set[str]:
@@ -159,12 +158,6 @@ def read(stack: ReviewsStack) -> LocalApi:
         handler=function["Handler"],
         environment=environment,
         timeout_seconds=int(stack.literal(function.get("Timeout", LAMBDA_DEFAULT_TIMEOUT_SECONDS), "the timeout")),
-        warnings=[
-            f"{route.method} {route.path} needs {route.authorization} authorization, which the local server "
-            "cannot check: it answers 401."
-            for route in routes.values()
-            if route.authorization != "NONE"
-        ],
     )
 
 

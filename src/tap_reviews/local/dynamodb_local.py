@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -85,16 +87,33 @@ def start(
         cwd=jar_dir,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # A session of its own: a terminal's Ctrl-C signals the whole foreground process group, and the engine
+        # must outlive the requests in flight; its owner stops it (stop()). On Linux it also ends if its owner
+        # dies without stopping it.
+        start_new_session=True,
+        preexec_fn=_end_with_parent,
     )
     engine = DynamoDBLocal(process=process, endpoint=f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise EngineUnavailable(f"DynamoDB Local exited with code {process.returncode} on start.")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return engine
-        except OSError:
-            time.sleep(0.1)
-    engine.stop()
-    raise EngineUnavailable(f"DynamoDB Local did not listen on port {port} within {timeout_seconds} s.")
+    try:
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise EngineUnavailable(f"DynamoDB Local exited with code {process.returncode} on start.")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return engine
+            except OSError:
+                time.sleep(0.1)
+        raise EngineUnavailable(f"DynamoDB Local did not listen on port {port} within {timeout_seconds} s.")
+    except BaseException:  # not listening in time, or Ctrl-C while starting: no engine is left behind
+        engine.stop()
+        raise
+
+
+def _end_with_parent() -> None:
+    """In the engine's process before it runs Java: ask Linux to send SIGTERM when the parent dies."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

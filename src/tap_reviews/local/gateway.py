@@ -85,14 +85,41 @@ def load_handler(api: LocalApi) -> Handler:
     return handler
 
 
-class LocalGateway:
-    """Routes one request the way API Gateway would, then invokes the handler."""
+def caller_context(authorization: str, caller: str) -> dict[str, Any]:
+    """What API Gateway puts in the event for a caller it authenticated, by the method's authorization type.
 
-    def __init__(self, api: LocalApi, handler: Handler, openapi: dict[str, Any]) -> None:
+    A Cognito user pool authorizer passes the token's claims (``sub`` and the user name); a Lambda authorizer
+    (``CUSTOM``) its ``principalId``; IAM the signing identity (an IAM user here). Keys are ``authorizer`` and
+    ``identity``, merged into ``requestContext``.
+    """
+    if authorization == "COGNITO_USER_POOLS":
+        return {"authorizer": {"claims": {"sub": caller, "cognito:username": caller}}}
+    if authorization == "CUSTOM":
+        return {"authorizer": {"principalId": caller, "integrationLatency": 0}}
+    return {"identity": {"caller": caller, "user": caller, "userArn": f"arn:aws:iam::000000000000:user/{caller}"}}
+
+
+class LocalGateway:
+    """Routes one request the way API Gateway would, then invokes the handler.
+
+    ``caller`` stands in for the caller an authorizer or IAM would authenticate (nothing is verified
+    locally); without it those methods answer 401. ``throttle`` off lifts the stage's token bucket.
+    """
+
+    def __init__(
+        self,
+        api: LocalApi,
+        handler: Handler,
+        openapi: dict[str, Any],
+        *,
+        caller: str | None = None,
+        throttle: bool = True,
+    ) -> None:
         self.api = api
         self.handler = handler
         self.openapi = openapi
-        self.bucket = TokenBucket(api.rate_limit, api.burst_limit)
+        self.caller = caller
+        self.bucket = TokenBucket(api.rate_limit, api.burst_limit) if throttle else None
 
     def gateway_answer(self, response_type: str, message: str | None = None) -> Answer:
         """API Gateway's own answer, with the template's customization (falling back to DEFAULT_4XX/5XX)."""
@@ -115,18 +142,24 @@ class LocalGateway:
         path = url.path[len(stage_prefix) :] if url.path.startswith(stage_prefix + "/") else None
         if path is None or path not in self.api.paths:
             return self.gateway_answer("MISSING_AUTHENTICATION_TOKEN")
-        if not self.bucket.take():
+        if self.bucket is not None and not self.bucket.take():
             return self.gateway_answer("THROTTLED")
         if method == "OPTIONS" and path in self.api.preflights:
             return self._preflight(path, dict(headers))
         route = self.api.routes.get((path, method))
         if route is None:
             return self.gateway_answer("MISSING_AUTHENTICATION_TOKEN")
+        authenticated: dict[str, Any] = {}
         if route.authorization != "NONE":
-            return self.gateway_answer("UNAUTHORIZED")
+            if self.caller is None:
+                return self.gateway_answer("UNAUTHORIZED")
+            authenticated = caller_context(route.authorization, self.caller)
         if route.body_schema is not None and not _body_matches(route.body_schema, body):
             return self.gateway_answer("BAD_REQUEST_BODY")
         event = self._event(method, path, url.query, headers, body, source_ip)
+        event["requestContext"]["identity"].update(authenticated.get("identity", {}))
+        if "authorizer" in authenticated:
+            event["requestContext"]["authorizer"] = authenticated["authorizer"]
         context = LambdaContext(aws_request_id=str(uuid.uuid4()), ends_at=time.monotonic() + self.api.timeout_seconds)
         response = self.handler(event, context)
         return _from_proxy_response(response)
