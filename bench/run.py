@@ -3,7 +3,7 @@
     python bench/run.py            # the full run (a few minutes on 2 cores)
     python bench/run.py --quick    # a smoke run: few repetitions, numbers not meaningful, BENCHMARKS.md untouched
 
-Needs what `npx projen test` installs: the project's environment (boto3, aws-cdk-lib) and DynamoDB Local
+Needs what `uv run projen test` installs: the project's environment (boto3, aws-cdk-lib) and DynamoDB Local
 under test/dynamodb_local/node_modules (and Java). The benchmarks report; they never fail on a target.
 
 1. cold start (cold_start.py)   2. warm latency (warm.py)   3. synth (synth.py)

@@ -1,4 +1,4 @@
-"""Versioning from conventional commits: `npx projen bump` (this script) raises VERSION in .projenrc.py,
+"""Versioning from conventional commits: `uv run projen bump` (this script) raises VERSION in .projenrc.py,
 re-synthesizes pyproject.toml and writes the new section of CHANGELOG.md.
 
 Commit subjects follow Conventional Commits (https://www.conventionalcommits.org): `feat: ...` is a minor

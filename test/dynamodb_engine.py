@@ -13,5 +13,5 @@ __all__ = ["DynamoDBLocal", "EngineUnavailable", "NPM_DIR", "start"]
 
 
 def start() -> DynamoDBLocal:
-    """An in-memory DynamoDB Local on a free loopback port (`npx projen test` installs the package)."""
+    """An in-memory DynamoDB Local on a free loopback port (`uv run projen test` installs the package)."""
     return dynamodb_local.start(search=dynamodb_local.npm_package_dirs(NPM_DIR))

@@ -1,7 +1,7 @@
 """The API's OpenAPI 3.1 document, made from what the runtime defines: the review JSON Schema, the query and
 header rules (``schema.py``, ``contract.py``) and the error catalogue (``errors.py``).
 
-``openapi.json`` beside this module is this document for the default schema (``npx projen docgen``
+``openapi.json`` beside this module is this document for the default schema (``uv run projen docgen``
 writes it); ``tap-reviews local`` serves it at ``/openapi.json``, built from the model in the template.
 """
 

@@ -1,4 +1,4 @@
-"""Versioning from conventional commits (scripts/release.py, `npx projen bump`)."""
+"""Versioning from conventional commits (scripts/release.py, `uv run projen bump`)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_the_release_workflow_tests_then_publishes_a_tag_by_trusted_publishing()
     assert publish["needs"] == "test" and publish["environment"] == "pypi"
     assert publish["permissions"] == {"contents": "read", "id-token": "write"}  # OIDC, no stored token
     runs = [step.get("run", "") for step in publish["steps"]]
-    # The build step runs exactly what the projen package task runs (not an unpinned npx projen).
+    # The build step runs exactly what the projen package task runs (not an unpinned uv run projen).
     tasks = json.loads((REPO_ROOT / ".projen" / "tasks.json").read_text())["tasks"]
     (package_step,) = tasks["package"]["steps"]
     assert package_step["exec"] in runs

@@ -69,9 +69,11 @@ def load_example_app():
 @pytest.fixture(scope="module")
 def gated(tmp_path_factory) -> GateRun:
     def fill(app: cdk.App) -> None:
-        for name in GATED_VARIANTS:
-            VARIANTS[name](cdk.Stack(app, name, env=ENV))
-        hardened = cdk.Stack(app, "Hardened", env=ENV)
+        # One app for the gates; each stack in an account of its own, since they share the suffix "dev" and
+        # fixed names that would collide in one account are refused.
+        for number, name in enumerate(GATED_VARIANTS, start=1):
+            VARIANTS[name](cdk.Stack(app, name, env=cdk.Environment(account=str(number) * 12, region=ENV.region)))
+        hardened = cdk.Stack(app, "Hardened", env=cdk.Environment(account="9" * 12, region=ENV.region))
         ProductReviewsApi(
             hardened,
             "Reviews",
@@ -81,7 +83,9 @@ def gated(tmp_path_factory) -> GateRun:
             lambda_insights=True,
             cors_allow_origins=["https://shop.example.com"],
         )
-        load_example_app().build_app(app)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("CDK_DEFAULT_ACCOUNT", "8" * 12)
+            load_example_app().build_app(app)
 
     return synth_with_nag(tmp_path_factory.mktemp("gated"), fill)
 

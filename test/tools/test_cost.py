@@ -70,7 +70,7 @@ def test_the_default_template_is_read_as_the_constructs_defaults(defaults: Deplo
     assert {(side.min_capacity, side.max_capacity) for side in defaults.capacity} == {(5, 100)}
     assert defaults.target_utilization_percent == 70
     assert defaults.point_in_time_recovery and defaults.detailed_metrics and defaults.tracing
-    assert (defaults.memory_size, defaults.lambda_insights, defaults.reserved_concurrency) == (256, False, 50)
+    assert (defaults.memory_size, defaults.lambda_insights, defaults.reserved_concurrency) == (256, False, None)
     assert defaults.throttle_rate_limit == 10
     assert (defaults.function_log_retention_days, defaults.access_log_retention_days) == (7, 7)
     # the 4xx alarm evaluates 2 metrics (errors, requests); one dashboard; 4 published parameters

@@ -103,7 +103,11 @@ def build_reviews_function(
         function.add_environment(contract.ENV_WRITE_TOKEN_PARAMETER, write_token_parameter_name)
         _grant_write_token_read(function, write_token_parameter_name)
     _accept_function_findings(
-        function, role, lambda_insights=lambda_insights, write_token=bool(write_token_parameter_name)
+        function,
+        role,
+        lambda_insights=lambda_insights,
+        write_token=bool(write_token_parameter_name),
+        reserved=reserved_concurrency is not None,
     )
     _depend_on_policy_only(function, role)
     return function, log_group
@@ -139,7 +143,7 @@ class _DependenciesExcept:
 
 
 def _accept_function_findings(
-    function: lambda_.Function, role: iam.Role, *, lambda_insights: bool, write_token: bool
+    function: lambda_.Function, role: iam.Role, *, lambda_insights: bool, write_token: bool, reserved: bool
 ) -> None:
     """Acknowledge, with reasons, the scanner findings that are design choices of this function."""
     acknowledge_nag(
@@ -178,6 +182,14 @@ def _accept_function_findings(
         reason="API Gateway invokes the function synchronously: the caller gets the error, there is no event "
         "to dead-letter.",
     )
+    if not reserved:
+        skip_checkov(
+            function,
+            "CKV_AWS_115",
+            reason="No reserved concurrency by default: reserving N needs an account concurrency quota of N + 100, "
+            "which new accounts (often 10) lack, so the deploy would fail. The stage throttle bounds the load; "
+            "reserved_concurrency caps it where the quota allows.",
+        )
     skip_checkov(
         function,
         "CKV_AWS_117",
