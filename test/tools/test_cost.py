@@ -477,3 +477,19 @@ def test_cli_bad_input_is_one_line_and_exit_2(capsys, synthesized, argv: list[st
     assert (code, out) == (2, "")
     assert len(err.splitlines()) == 1
     assert err.startswith(f"tap-reviews: {message}")
+
+
+def test_the_cost_command_needs_no_node_and_prints_no_jsii_banner(synthesized, tmp_path):
+    """`tap-reviews cost` reads JSON: it must not start aws_cdk's jsii runtime (Node, and its warnings)."""
+    import subprocess
+    import sys
+
+    console_script = Path(sys.executable).parent / "tap-reviews"
+    result = subprocess.run(
+        [str(console_script), "cost", "--assembly", str(synthesized.directory("Defaults")), "--stack", "Defaults",
+         "--reviews-per-day", "10", "--reads-per-review", "1"],
+        env={"PATH": str(tmp_path), "HOME": str(tmp_path)},  # no node on PATH at all
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and "verdict:" in result.stdout

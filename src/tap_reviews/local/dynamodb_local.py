@@ -64,7 +64,11 @@ def free_port() -> int:
 def start(
     *, search: Iterable[Path], data_dir: Path | None = None, port: int | None = None, timeout_seconds: float = 30
 ) -> DynamoDBLocal:
-    """Start DynamoDB Local (in memory, or persisting in ``data_dir``) and return once it accepts connections."""
+    """Start DynamoDB Local (in memory, or persisting in ``data_dir``) and return once it accepts connections.
+
+    Call it from a thread that lives as long as the engine should (the main thread, say): on Linux the
+    engine is stopped when the thread that started it ends, so that it never outlives a killed owner.
+    """
     java = shutil.which("java")
     if java is None:
         raise EngineUnavailable(f"java is not on PATH: {JAVA_HINT}.")
