@@ -17,6 +17,7 @@ def event(
     headers: dict[str, str] | None = None,
     path: str = "/reviews",
     authorizer: dict[str, Any] | None = None,
+    identity: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A JSON request's event: ``Content-Type: application/json``, a body given as JSON (or raw text)."""
     return proxy_event(
@@ -27,6 +28,7 @@ def event(
         body=body if body is None or isinstance(body, str) else json.dumps(body),
         source_ip="203.0.113.9",
         authorizer=authorizer,
+        identity=identity,
     )
 
 

@@ -114,6 +114,7 @@ VARIANTS: dict[str, Callable[[cdk.Stack], Any]] = {
     "ReservedConcurrency": lambda stack: ProductReviewsApi(stack, "Reviews", reserved_concurrency=50),
     "CognitoWrites": cognito_writes,
     "IamWrites": iam_writes,
+    "OneOrigin": lambda stack: ProductReviewsApi(stack, "Reviews", cors_allow_origins=["https://shop.example.com"]),
     "ExtraDependency": lambda stack: ProductReviewsApi(stack, "Reviews").function.node.add_dependency(
         sns.Topic(stack, "DeployFirst", enforce_ssl=True)
     ),

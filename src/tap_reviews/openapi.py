@@ -22,7 +22,8 @@ from .function_code.reviews_runtime.schema import (
 REVIEW_ID = {"type": "string", "pattern": REVIEW_ID_PATTERN, "description": "Time-ordered, unguessable."}
 ERROR = {
     "type": "object",
-    "description": "An error the function answered; `error` is a code from the error catalogue.",
+    "description": "Every error, from the function or from API Gateway itself: `error` is a code from the error "
+    "catalogue, `details` lists each problem (API Gateway's own answers: its response type).",
     "properties": {
         "error": {"type": "string", "enum": [error.code for error in Error]},
         "message": {"type": "string"},
@@ -30,12 +31,6 @@ ERROR = {
         "request_id": {"type": ["string", "null"]},
     },
     "required": ["error", "message", "details"],
-}
-GATEWAY_ERROR = {
-    "type": "object",
-    "description": "An answer API Gateway gave itself (throttling, unknown route, authorization).",
-    "properties": {"message": {"type": "string"}},
-    "required": ["message"],
 }
 
 
@@ -59,7 +54,6 @@ def _errors(route: str) -> dict[str, Any]:
             ]
         }
         answers[str(status)] = answer
-    answers["429"] = _json("#/components/schemas/GatewayError", "Over the stage's rate or burst limit.")
     return answers
 
 
@@ -168,7 +162,6 @@ def openapi_document(body_schema: dict[str, Any] | None = None, *, server_url: s
                 },
                 "ReviewPage": page,
                 "Error": ERROR,
-                "GatewayError": GATEWAY_ERROR,
             }
         },
     }

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from aws_cdk import Duration, RemovalPolicy, Token
 from aws_cdk import aws_apigateway as apigateway
@@ -40,7 +41,8 @@ UNRESERVED_CONCURRENCY_MINIMUM = 100
 
 SUFFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 STAGE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
-ORIGIN_PATTERN = re.compile(r"https?://[^/\s*,]+")
+#: The schemes an allowed origin may have, with the port a browser leaves out of the serialized origin.
+DEFAULT_PORTS = {"http": 80, "https": 443}
 #: An SSM parameter name: one segment of letters, digits, '_', '.', '-', or a path of them with a leading
 #: slash (SSM wants hierarchical names fully qualified).
 PARAMETER_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+|(/[A-Za-z0-9_.-]+)+")
@@ -329,6 +331,27 @@ def _validate_alarm_thresholds(problems: _Problems, thresholds: object) -> None:
         problems.add(f"alarm_thresholds.latency_p99 must be from 1 ms to 29 s, got {millis:g} ms.")
 
 
+def serialized_origin(origin: str) -> str | None:
+    """``origin`` as a browser sends it in ``Origin`` (RFC 6454, section 6.2: lower-case scheme and host, the
+    host in ASCII (punycode), no default port, no path), or None when it is not an http(s) origin at all."""
+    if not origin.isprintable() or any(character in origin for character in " ,*\\"):
+        return None
+    parts = urlsplit(origin)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+        host = parts.hostname or ""
+        host = host.encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        return None
+    if scheme not in DEFAULT_PORTS or not host or parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None
+    if parts.username is not None or parts.password is not None or "[" in parts.netloc and ":" not in host:
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{netloc}" + (f":{port}" if port is not None and port != DEFAULT_PORTS[scheme] else "")
+
+
 def _validate_origins(problems: _Problems, origins: object) -> None:
     if isinstance(origins, str) or not isinstance(origins, Sequence) or not origins:
         problems.add(
@@ -350,10 +373,18 @@ def _validate_origins(problems: _Problems, origins: object) -> None:
                     f"cors_allow_origins {list(origins)!r} mixes '*' with specific origins: use ['*'] alone "
                     "or list the origins."
                 )
-        elif not isinstance(origin, str) or not ORIGIN_PATTERN.fullmatch(origin):
+            continue
+        serialized = serialized_origin(origin) if isinstance(origin, str) else None
+        if serialized is None:
             problems.add(
                 f"cors_allow_origins entry {origin!r} is not an origin: use scheme and host with no path, "
                 "such as 'https://shop.example.com'."
+            )
+        elif serialized != origin:
+            problems.add(
+                f"cors_allow_origins entry {origin!r} would never match: browsers send the origin serialized "
+                f"(RFC 6454, section 6.2: lower-case scheme and host, no default port, no trailing slash), so "
+                f"list {serialized!r}."
             )
 
 

@@ -93,6 +93,17 @@ BAD_PROPS = [
     ({"cors_allow_origins": "*"}, "cors_allow_origins must be a non-empty list of origins, got '*'"),
     ({"cors_allow_origins": ["*", "https://a.example.com"]}, "mixes '*' with specific origins"),
     (
+        {"cors_allow_origins": ["https://Shop.Example.com"]},
+        "cors_allow_origins entry 'https://Shop.Example.com' would never match: browsers send the origin serialized "
+        "(RFC 6454, section 6.2: lower-case scheme and host, no default port, no trailing slash), so list "
+        "'https://shop.example.com'.",
+    ),
+    ({"cors_allow_origins": ["https://shop.example.com/"]}, "so list 'https://shop.example.com'."),
+    ({"cors_allow_origins": ["https://shop.example.com:443"]}, "so list 'https://shop.example.com'."),
+    ({"cors_allow_origins": ["HTTP://localhost:3000"]}, "so list 'http://localhost:3000'."),
+    ({"cors_allow_origins": ["https://bücher.example"]}, "so list 'https://xn--bcher-kva.example'."),
+    ({"cors_allow_origins": ["null"]}, "cors_allow_origins entry 'null' is not an origin"),
+    (
         {"cors_allow_origins": ["https://a.example.com/path"]},
         "cors_allow_origins entry 'https://a.example.com/path' is not an origin",
     ),

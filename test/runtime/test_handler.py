@@ -103,10 +103,12 @@ def test_listings_hold_only_reviews_never_summaries_or_idempotency_records(revie
         (review(product_id="p 1"), "validation_failed", ["product_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
         (review(product_id="p-1\n"), "validation_failed", ["product_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"]),
         (
-            review(reviewer_id="r" * 129),
+            review(reviewer_id="r" * 257),
             "validation_failed",
-            ["reviewer_id: at most 128 characters", "reviewer_id: must match ^[A-Za-z0-9_.:@/-]{1,128}$"],
+            ["reviewer_id: at most 256 characters", "reviewer_id: must match ^[!-~]{1,256}$"],
         ),
+        (review(reviewer_id="r 1"), "validation_failed", ["reviewer_id: must match ^[!-~]{1,256}$"]),
+        (review(reviewer_id="r\u00e9"), "validation_failed", ["reviewer_id: must match ^[!-~]{1,256}$"]),
         (review(comment="x" * 2001), "validation_failed", ["comment: at most 2000 characters"]),
         (review(comment=7), "validation_failed", ["comment: must be string or null"]),
         (

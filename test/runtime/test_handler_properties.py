@@ -8,7 +8,7 @@ from api_events import call
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tap_reviews.function_code.reviews_runtime.schema import ID_CHARACTERS
+from tap_reviews.function_code.reviews_runtime.schema import PRODUCT_ID_CHARACTERS
 
 # The table fixture is shared by all examples of a test on purpose: checks compare item counts.
 EXAMPLES = settings(
@@ -24,8 +24,10 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
-valid_ids = st.from_regex(rf"[{ID_CHARACTERS}]{{1,128}}", fullmatch=True)
-ids = valid_ids | st.text(any_characters, max_size=140) | json_values
+valid_product_ids = st.from_regex(rf"[{PRODUCT_ID_CHARACTERS}]{{1,128}}", fullmatch=True)
+#: Reviewer ids are any visible ASCII, so identity providers' subjects (auth0|..., us-east-1:...) fit.
+valid_reviewer_ids = st.from_regex(r"[!-~]{1,256}", fullmatch=True)
+ids = valid_product_ids | valid_reviewer_ids | st.text(any_characters, max_size=260) | json_values
 ratings = st.integers(min_value=1, max_value=5) | st.integers() | st.floats() | st.booleans() | st.text(max_size=3)
 comments = st.none() | st.text(any_characters, max_size=2100) | json_values
 #: Bodies near the valid ones (each field valid or not, present or not, sometimes an extra field) and
@@ -42,7 +44,8 @@ review_bodies = (
         },
     )
     | st.fixed_dictionaries(
-        {"product_id": valid_ids, "reviewer_id": valid_ids, "rating": st.integers(1, 5)}, optional={"comment": comments}
+        {"product_id": valid_product_ids, "reviewer_id": valid_reviewer_ids, "rating": st.integers(1, 5)},
+        optional={"comment": comments},
     )
     | json_values
 )

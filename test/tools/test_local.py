@@ -134,17 +134,44 @@ def test_cors_preflight_is_answered_as_the_template_configures_it(server, exampl
 )
 def test_routes_the_template_lacks_get_api_gateways_403(server, method, path):
     reply = request(method, f"http://127.0.0.1:{server.port}{path}")
-    assert reply.status == 403 and reply.body == {"message": "Missing Authentication Token"}
-    assert reply.headers["Access-Control-Allow-Origin"] == "*"  # the template's DEFAULT_4XX response
+    assert reply.status == 403 and reply.body == {
+        "error": "missing_authentication_token",
+        "message": "Missing Authentication Token",
+        "details": ["MISSING_AUTHENTICATION_TOKEN"],
+    }
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"  # the template's gateway response
 
 
-def test_bodies_the_model_rejects_never_reach_the_function(server):
+def test_a_rejected_body_says_which_field_and_why_and_stores_nothing(server):
     product = unique("p")
-    reply = request("POST", f"{server.url}/reviews", {"product_id": product, "rating": 5})
+    reply = request("POST", f"{server.url}/reviews", {"product_id": product, "rating": 9, "colour": "red"})
     assert reply.status == 400
-    assert reply.body == {"error": "validation_failed", "message": "Invalid request body", "details": []}
+    assert reply.body == {
+        "error": "validation_failed",
+        "message": "The review is not valid.",
+        "details": ["reviewer_id: required", "colour: unknown field", "rating: at most 5"],
+    }
     assert request("GET", f"{server.url}/reviews?product_id={product}").body["count"] == 0
-    assert "POST /prod/reviews 400" in server.stderr
+
+
+def test_each_method_has_its_own_token_bucket_and_a_429_says_when_to_retry(server, example_assembly):
+    limits = served_api(example_assembly, "TapStackdev")
+    time.sleep(limits.burst_limit / limits.rate_limit + 0.5)  # full buckets
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    for _ in range(limits.burst_limit + 5):  # preflights spend the OPTIONS bucket, quicker than it refills
+        connection.request("OPTIONS", f"/{server.stage}/reviews")
+        response = connection.getresponse()
+        body = response.read()
+        if response.status == 429:
+            break
+    assert response.status == 429
+    assert json.loads(body) == {"error": "throttled", "message": "Too Many Requests", "details": ["THROTTLED"]}
+    assert response.getheader("Retry-After") == "1" and response.getheader("Access-Control-Allow-Origin") == "*"
+    assert "Retry-After" in response.getheader("Access-Control-Expose-Headers")
+    connection.close()
+    # As in API Gateway, the stage's limits apply to each method apart: GET still has its whole burst.
+    assert request("GET", f"{server.url}/reviews?product_id=p-1", retry_throttled=False).status == 200
+    time.sleep(limits.burst_limit / limits.rate_limit + 0.5)
 
 
 def test_the_handler_gets_the_time_left_before_the_templates_function_timeout(example_assembly):
@@ -333,11 +360,23 @@ from tap_reviews import ProductReviewsApi
 
 app = cdk.App()
 iam_stack = cdk.Stack(app, "IamShop")
-ProductReviewsApi(iam_stack, "Reviews", environment_suffix="iam", iam_write_authorization=True)
+ProductReviewsApi(
+    iam_stack,
+    "Reviews",
+    environment_suffix="iam",
+    iam_write_authorization=True,
+    cors_allow_origins=["https://shop.example.com", "https://admin.example.com"],
+)
 cognito_stack = cdk.Stack(app, "CognitoShop")
 users = cognito.UserPool(cognito_stack, "Users")
 authorizer = apigateway.CognitoUserPoolsAuthorizer(cognito_stack, "Authorizer", cognito_user_pools=[users])
-ProductReviewsApi(cognito_stack, "Reviews", environment_suffix="cognito", authorizer=authorizer)
+ProductReviewsApi(
+    cognito_stack,
+    "Reviews",
+    environment_suffix="cognito",
+    authorizer=authorizer,
+    cors_allow_origins=["https://shop.example.com"],
+)
 app.synth()
 """
 
@@ -349,13 +388,18 @@ def authorized_assembly(tmp_path_factory) -> Path:
     return cloud_assembly.synthesize(f"{sys.executable} {folder / 'app.py'}", folder / "cdk.out")
 
 
-def test_without_a_caller_methods_behind_iam_answer_401_and_the_banner_says_how(authorized_assembly, tmp_path):
+def test_without_a_caller_methods_behind_iam_are_refused_as_api_gateway_does(authorized_assembly, tmp_path):
     running = start_server("--assembly", str(authorized_assembly), "--stack", "IamShop", log_dir=tmp_path)
     try:
         banner = (tmp_path / "stdout.log").read_text()
-        assert "caller: none; methods behind AWS_IAM answer 401 (pass --caller ID)" in banner
-        review = {"product_id": "p-iam", "rating": 4}
-        assert request("POST", f"{running.url}/reviews", review).status == 401
+        assert "caller: none; methods behind AWS_IAM refuse requests (pass --caller ID)" in banner
+        # An unsigned request to an IAM method is answered as API Gateway answers it: 403, no signature.
+        origin = {"Origin": "https://admin.example.com"}
+        refused = request("POST", f"{running.url}/reviews", {"product_id": "p-iam", "rating": 4}, headers=origin)
+        assert refused.status == 403 and refused.body["error"] == "missing_authentication_token"
+        # With several listed origins the gateway's own answers echo the caller's Origin, so a page can read them.
+        assert refused.headers["Access-Control-Allow-Origin"] == "https://admin.example.com"
+        assert refused.headers["Vary"] == "Origin"
         assert request("GET", f"{running.url}/reviews?product_id=p-iam").status == 200  # reads stay public
     finally:
         assert running.stop() == 0
@@ -380,6 +424,20 @@ def test_a_caller_stand_in_posts_behind_an_authorizer_and_the_throttle_can_be_li
         assert statuses == {204}
     finally:
         assert running.stop() == 0
+
+
+def test_without_a_caller_an_authorizers_method_is_a_401_a_page_on_the_listed_origin_can_read(authorized_assembly):
+    from tap_reviews.local.gateway import LocalGateway
+
+    def never_called(event, context):
+        raise AssertionError("the function must not be invoked")
+
+    gateway = LocalGateway(served_api(authorized_assembly, "CognitoShop"), never_called, {})
+    answer = gateway.handle("POST", "/prod/reviews", [("Origin", "https://evil.example.com")], b"{}", "127.0.0.1")
+    assert answer.status == 401
+    assert json.loads(answer.body) == {"error": "unauthorized", "message": "Unauthorized", "details": ["UNAUTHORIZED"]}
+    # One listed origin: a static header (a page elsewhere still cannot read it; the shop's page can).
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
 
 
 # --- refusals: one line on stderr, exit code 2 ------------------------------------------------------------

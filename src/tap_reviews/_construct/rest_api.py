@@ -13,7 +13,8 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ..function_code.reviews_runtime import contract
-from ..function_code.reviews_runtime.errors import Error
+from ..function_code.reviews_runtime.errors import RETRY_AFTER_SECONDS, Error
+from ..function_code.reviews_runtime.protocol import EXPOSED_HEADERS
 from ..function_code.reviews_runtime.schema import review_schema
 from .findings import acknowledge_nag, skip_checkov
 from .request_model import json_schema
@@ -23,15 +24,12 @@ REVIEWS_METHODS = ("GET", "POST")
 #: Headers a browser may send cross-origin: CDK's defaults (Content-Type, Authorization, ...) and the
 #: runtime's Idempotency-Key.
 CORS_ALLOW_HEADERS = [*apigateway.Cors.DEFAULT_HEADERS, "Idempotency-Key"]
-#: A body the request model rejects gets the runtime's error shape, not API Gateway's bare message.
-#: messageString arrives quoted; validationErrorString does not, holds quotes itself, and gateway responses
-#: cannot escape, so it stays out (the function lists every problem for bodies that reach it).
-BAD_REQUEST_BODY_TEMPLATE = (
-    f'{{"error":"{Error.VALIDATION_FAILED.code}","message":$context.error.messageString,"details":[]}}'
+#: API Gateway's own answers in the function's error shape. Gateway response templates only substitute
+#: variables (no VTL, no escaping): messageString arrives quoted, responseType is an enum name, and nothing
+#: else is safe to embed.
+GATEWAY_TEMPLATE = (
+    '{{"error":"{code}","message":$context.error.messageString,"details":["$context.error.responseType"]}}'
 )
-
-#: Answers API Gateway gives itself (throttling 429, 403 for unknown paths, 5xx) before the function.
-GATEWAY_RESPONSE_TYPES = (apigateway.ResponseType.DEFAULT_4_XX, apigateway.ResponseType.DEFAULT_5_XX)
 
 
 @dataclass(frozen=True)
@@ -133,8 +131,11 @@ def build_rest_api(
             max_age=cors_max_age,
         ),
     )
+    # Parameters are validated at the edge; bodies by the function, with the same JSON Schema as the model
+    # below, because only it can say which field failed and why: API Gateway's validationErrorString cannot
+    # be put in a gateway response's JSON (it is not escaped) nor in a header (only request values can).
     validator = api.add_request_validator(
-        "RequestValidator", validate_request_body=True, validate_request_parameters=True
+        "RequestValidator", validate_request_body=False, validate_request_parameters=True
     )
     get_method = reviews.add_method(
         "GET",
@@ -143,11 +144,11 @@ def build_rest_api(
         request_parameters={f"method.request.querystring.{name}": False for name in contract.LIST_QUERY_PARAMETERS},
         request_validator=validator,
     )
-    # The runtime's schema, checked at the edge too: an invalid body never reaches (or bills) the function.
+    # The runtime's schema, as the API's documented model (SDKs and exports read it); the function enforces it.
     review_model = api.add_model(
         "ReviewModel",
         content_type="application/json",
-        description="A review, as POST /reviews accepts it (the runtime validates with the same schema).",
+        description="A review, as POST /reviews accepts it (the function validates with the same schema).",
         schema=json_schema(review_schema(reviewer_from_principal=write_authorization.principal_supplies_reviewer)),
     )
     post_method = reviews.add_method(
@@ -162,21 +163,42 @@ def build_rest_api(
         wafv2.CfnWebACLAssociation(
             scope, "WebAclAssociation", resource_arn=api.deployment_stage.stage_arn, web_acl_arn=web_acl_arn
         )
-    # Without CORS headers a browser sees a throttled (429) or failed call as a CORS error, not its status.
-    # Gateway responses cannot pick one of several origins, so a list of origins gets none.
-    cors = {"Access-Control-Allow-Origin": "'*'"} if list(cors_allow_origins) == ["*"] else None
-    api.add_gateway_response(
-        "InvalidReviewBody",
-        type=apigateway.ResponseType.BAD_REQUEST_BODY,
-        status_code="400",
-        templates={"application/json": BAD_REQUEST_BODY_TEMPLATE},
-        response_headers=cors,
-    )
-    if cors:
-        for response_type in GATEWAY_RESPONSE_TYPES:
-            api.add_gateway_response(f"Cors{response_type.response_type}", type=response_type, response_headers=cors)
+    _add_gateway_responses(api, cors_allow_origins)
     _accept_api_findings(api, get_method, post_method, write_authorization, waf=web_acl_arn is not None)
     return api, access_log_group
+
+
+def gateway_cors_headers(cors_allow_origins: Sequence[str]) -> dict[str, str]:
+    """CORS headers for API Gateway's own answers, so a browser can read their status and body.
+
+    A gateway response has no logic: ``*`` and a single origin are static values; with several origins it
+    echoes the request's ``Origin`` (``method.request.header.Origin``), whatever it is, since it cannot choose
+    among them. Those answers hold only the error itself.
+    """
+    origins = list(cors_allow_origins)
+    allow = "method.request.header.Origin" if len(origins) > 1 else f"'{origins[0]}'"
+    headers = {"Access-Control-Allow-Origin": allow, "Access-Control-Expose-Headers": f"'{EXPOSED_HEADERS}'"}
+    if origins != ["*"]:
+        headers["Vary"] = "'Origin'"
+    return headers
+
+
+def _add_gateway_responses(api: apigateway.RestApi, cors_allow_origins: Sequence[str]) -> None:
+    """Every answer API Gateway gives itself, in the catalogue's error shape, readable by a browser."""
+    cors = gateway_cors_headers(cors_allow_origins)
+    for error in Error:
+        for response_type in error.gateway_responses:
+            headers = dict(cors)
+            if error is Error.THROTTLED:
+                headers["Retry-After"] = f"'{RETRY_AFTER_SECONDS}'"
+            api.add_gateway_response(
+                response_type.replace("_", " ").title().replace(" ", ""),
+                type=apigateway.ResponseType.of(response_type),
+                # The default families keep API Gateway's own status (4xx or 5xx); the others are fixed.
+                status_code=None if response_type.startswith("DEFAULT") else str(error.status),
+                templates={"application/json": GATEWAY_TEMPLATE.format(code=error.code)},
+                response_headers=headers,
+            )
 
 
 def _account_setting_in(stack: Stack) -> apigateway.CfnAccount | None:
@@ -223,6 +245,13 @@ def _accept_api_findings(
     waf: bool,
 ) -> None:
     """Acknowledge, with reasons, the scanner findings that are design choices of this API."""
+    acknowledge_nag(
+        api,
+        "AwsSolutions::AwsSolutions-APIG2",
+        reason="Query parameters are validated at the edge; bodies by the function, with the same JSON Schema as "
+        "the API's model, because only the function can tell a client which field failed and why (API Gateway's "
+        "validation message cannot be carried by a gateway response).",
+    )
     acknowledge_nag(
         get_method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4", reason=PUBLIC_READS_REASON
     )

@@ -154,7 +154,7 @@ def _banner(api: Any, stage_url: str, endpoint: str, args: argparse.Namespace) -
     if not authorized:
         caller = []
     elif args.caller is None:
-        caller = [f"  caller: none; methods behind {', '.join(authorized)} answer 401 (pass --caller ID)"]
+        caller = [f"  caller: none; methods behind {', '.join(authorized)} refuse requests (pass --caller ID)"]
     else:
         caller = [
             f"  caller: {args.caller}, a local stand-in for the caller {', '.join(authorized)} would authenticate "

@@ -143,8 +143,9 @@ def read(stack: ReviewsStack) -> LocalApi:
         gateway_responses={
             r["Properties"]["ResponseType"]: GatewayResponse(
                 status=int(r["Properties"]["StatusCode"]) if "StatusCode" in r["Properties"] else None,
+                # As mapped: 'static' (quoted) or method.request.header.<name>; the gateway resolves them.
                 headers={
-                    name.removeprefix("gatewayresponse.header."): _quoted(value)
+                    name.removeprefix("gatewayresponse.header."): value
                     for name, value in r["Properties"].get("ResponseParameters", {}).items()
                 },
                 template=r["Properties"].get("ResponseTemplates", {}).get("application/json"),

@@ -1,9 +1,10 @@
 """A local stand-in for API Gateway's REST proxy integration, driven by what the template says.
 
 HTTP request -> API Gateway REST proxy event (format 1.0) -> the real handler from the asset directory ->
-HTTP response. Like API Gateway: unknown routes get 403 "Missing Authentication Token", requests beyond
-the stage's rate and burst get 429, CORS preflight is answered as configured, and bodies are checked
-against the method's request model before the function sees them.
+HTTP response. Like API Gateway: unknown routes get 403 "Missing Authentication Token", each method has a
+token bucket of the stage's rate and burst (429 beyond it), CORS preflight is answered as configured,
+bodies are checked against the method's request model when its validator checks bodies, and every answer
+API Gateway gives itself uses the template's gateway response (body template, headers, status).
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ from .api import GatewayResponse, LocalApi
 from .events import proxy_event
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-#: API Gateway's own bodies for the answers it gives itself.
+#: API Gateway's own status and message for the answers it gives itself (what the template may customize).
 GATEWAY_MESSAGES = {
     "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token"),
     "THROTTLED": (429, "Too Many Requests"),
     "BAD_REQUEST_BODY": (400, "Invalid request body"),
     "UNAUTHORIZED": (401, "Unauthorized"),
+    "REQUEST_TOO_LARGE": (413, "Request Too Long"),
 }
+#: A gateway response header copied from the request: ``method.request.header.<name>``.
+REQUEST_HEADER_PREFIX = "method.request.header."
 
 
 class TokenBucket:
@@ -119,43 +123,65 @@ class LocalGateway:
         self.handler = handler
         self.openapi = openapi
         self.caller = caller
-        self.bucket = TokenBucket(api.rate_limit, api.burst_limit) if throttle else None
+        self.throttle = throttle
+        # API Gateway applies the stage's limits to each method on its own: one bucket per (path, method).
+        self.buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._buckets_lock = threading.Lock()
 
-    def gateway_answer(self, response_type: str, message: str | None = None) -> Answer:
-        """API Gateway's own answer, with the template's customization (falling back to DEFAULT_4XX/5XX)."""
-        status, default_message = GATEWAY_MESSAGES[response_type]
-        message = message or default_message
+    def _bucket(self, path: str, method: str) -> TokenBucket:
+        with self._buckets_lock:
+            if (path, method) not in self.buckets:
+                self.buckets[(path, method)] = TokenBucket(self.api.rate_limit, self.api.burst_limit)
+            return self.buckets[(path, method)]
+
+    def gateway_answer(self, response_type: str, request_headers: dict[str, str]) -> Answer:
+        """API Gateway's own answer, with the template's customization (falling back to DEFAULT_4XX/5XX).
+
+        ``request_headers`` (lower-case names) feed the response headers the template maps from the request.
+        """
+        status, message = GATEWAY_MESSAGES[response_type]
         family = "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
         custom = self.api.gateway_responses.get(response_type) or self.api.gateway_responses.get(family)
         custom = custom or GatewayResponse(status=None, headers={}, template=None)
         body = json.dumps({"message": message})
         if custom.template:
-            body = custom.template.replace("$context.error.messageString", json.dumps(message))
-        headers = {"Content-Type": "application/json", **custom.headers}
+            body = custom.template.replace("$context.error.messageString", json.dumps(message)).replace(
+                "$context.error.responseType", response_type
+            )
+        headers = {"Content-Type": "application/json"}
+        for name, value in custom.headers.items():
+            if value.startswith(REQUEST_HEADER_PREFIX):
+                copied = request_headers.get(value.removeprefix(REQUEST_HEADER_PREFIX).lower())
+                if copied is not None:
+                    headers[name] = copied
+            else:
+                headers[name] = value.strip("'")
         return Answer(custom.status or status, headers, body.encode())
 
     def handle(self, method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes, source_ip: str) -> Answer:
         url = urlsplit(raw_path)
         if method == "GET" and url.path == "/openapi.json":
             return Answer(200, {"Content-Type": "application/json"}, json.dumps(self.openapi, indent=2).encode())
+        lower = {name.lower(): value for name, value in headers}
         stage_prefix = f"/{self.api.stage_name}"
         path = url.path[len(stage_prefix) :] if url.path.startswith(stage_prefix + "/") else None
-        if path is None or path not in self.api.paths:
-            return self.gateway_answer("MISSING_AUTHENTICATION_TOKEN")
-        if self.bucket is not None and not self.bucket.take():
-            return self.gateway_answer("THROTTLED")
-        if method == "OPTIONS" and path in self.api.preflights:
-            return self._preflight(path, dict(headers))
-        route = self.api.routes.get((path, method))
-        if route is None:
-            return self.gateway_answer("MISSING_AUTHENTICATION_TOKEN")
+        preflight = method == "OPTIONS" and path in self.api.preflights
+        route = self.api.routes.get((path or "", method))
+        if path is None or not (preflight or route):
+            return self.gateway_answer("MISSING_AUTHENTICATION_TOKEN", lower)
+        if self.throttle and not self._bucket(path, method).take():
+            return self.gateway_answer("THROTTLED", lower)
+        if route is None:  # the preflight, which the check above let through
+            return self._preflight(path, lower)
         authenticated: dict[str, Any] = {}
         if route.authorization != "NONE":
             if self.caller is None:
-                return self.gateway_answer("UNAUTHORIZED")
+                # Unsigned, API Gateway answers an IAM method as it answers an unknown one; an authorizer, 401.
+                unsigned = "MISSING_AUTHENTICATION_TOKEN" if route.authorization == "AWS_IAM" else "UNAUTHORIZED"
+                return self.gateway_answer(unsigned, lower)
             authenticated = caller_context(route.authorization, self.caller)
         if route.body_schema is not None and not _body_matches(route.body_schema, body):
-            return self.gateway_answer("BAD_REQUEST_BODY")
+            return self.gateway_answer("BAD_REQUEST_BODY", lower)
         event = self._event(method, path, url.query, headers, body, source_ip)
         event["requestContext"]["identity"].update(authenticated.get("identity", {}))
         if "authorizer" in authenticated:
@@ -167,7 +193,7 @@ class LocalGateway:
     def _preflight(self, path: str, headers: dict[str, str]) -> Answer:
         preflight = self.api.preflights[path]
         answer_headers = dict(preflight.headers)
-        origin = {k.lower(): v for k, v in headers.items()}.get("origin")
+        origin = headers.get("origin")
         if origin in preflight.echoed_origins:
             answer_headers["Access-Control-Allow-Origin"] = origin
         return Answer(204, answer_headers, b"")

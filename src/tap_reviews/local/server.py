@@ -14,7 +14,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .gateway import Answer, LocalGateway
+from .gateway import LocalGateway
 
 #: A connection silent this long (idle between requests, or stalled inside one) is closed.
 IDLE_CONNECTION_TIMEOUT_SECONDS = 10
@@ -85,7 +85,8 @@ def make_server(port: int, log: Callable[[str], None]) -> GatewayServer:
             started = time.perf_counter()
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_PAYLOAD_BYTES:
-                answer = Answer(413, {"Content-Type": "application/json"}, b'{"message":"Request Too Long"}')
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                answer = self.server.gateway.gateway_answer("REQUEST_TOO_LARGE", headers)  # type: ignore[attr-defined]
                 self.close_connection = True
             else:
                 body = self.rfile.read(length) if length else b""

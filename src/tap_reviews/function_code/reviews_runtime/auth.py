@@ -58,16 +58,27 @@ def require_write_token(headers: dict[str, str], parameter_name: str) -> None:
     )
 
 
-def principal(event: dict[str, Any]) -> str | None:
-    """The caller an API Gateway authorizer vouched for, or None when the request is anonymous.
+def principal(context: dict[str, Any]) -> str | None:
+    """The individual an API Gateway authorizer or IAM vouched for (``requestContext``), or None when anonymous.
 
-    A Lambda authorizer's ``principalId``, a Cognito user pool's ``sub`` claim, or the IAM caller.
+    In this order, the first one present:
+
+    - a Cognito user pool authorizer: the token's ``sub`` claim (``authorizer.claims.sub``);
+    - a Lambda authorizer: the ``principalId`` it returned (``authorizer.principalId``);
+    - IAM with Cognito identity pool credentials: the user's identity id (``identity.cognitoIdentityId``). The
+      IAM caller is then the pool's role, the same for every user, so it cannot be the reviewer;
+    - IAM otherwise: the signer's principal id (``identity.caller``): an IAM user's unique id (``AIDA...``) or
+      a role session (``AROA...:session-name``).
     """
-    context = _mapping(event.get("requestContext"))
     authorizer = _mapping(context.get("authorizer"))
-    claims = _mapping(authorizer.get("claims"))
     identity = _mapping(context.get("identity"))
-    for candidate in (authorizer.get("principalId"), claims.get("sub"), identity.get("caller")):
+    candidates = (
+        _mapping(authorizer.get("claims")).get("sub"),
+        authorizer.get("principalId"),
+        identity.get("cognitoIdentityId"),
+        identity.get("caller"),
+    )
+    for candidate in candidates:
         if isinstance(candidate, str) and candidate:
             return candidate
     return None

@@ -23,63 +23,134 @@ GET_REVIEWS = f"GET /{contract.RESOURCE_PATH}"
 RETRY_AFTER_SECONDS = 1
 
 
+#: Every route the API serves.
+EVERY_ROUTE = (POST_REVIEWS, GET_REVIEWS)
+
+
 class Error(Enum):
     """An error the API answers: ``status`` (HTTP), ``code`` (the body's ``error``), ``when`` (for people),
-    ``routes`` (where it can happen; empty: on requests that match no route)."""
+    ``routes`` (where it can happen; empty: on requests that match no route) and ``gateway_responses`` (the
+    API Gateway response types answered with this code, before or instead of the function)."""
 
-    EMPTY_BODY = 400, "The body is null or empty.", (POST_REVIEWS,)
-    MALFORMED_JSON = 400, "The body is not UTF-8 JSON.", (POST_REVIEWS,)
-    MALFORMED_BODY = 400, "The body is marked base64 but is not valid base64.", (POST_REVIEWS,)
+    EMPTY_BODY = 400, "The body is null or empty.", (POST_REVIEWS,), ()
+    MALFORMED_JSON = 400, "The body is not UTF-8 JSON.", (POST_REVIEWS,), ()
+    MALFORMED_BODY = 400, "The body is marked base64 but is not valid base64.", (POST_REVIEWS,), ()
     VALIDATION_FAILED = (
         400,
-        "A field is missing, unknown or invalid; `details` lists each problem, e.g. `rating: must be integer`. "
-        "Bodies API Gateway's request model rejects get this code too, with empty `details`.",
+        "A field is missing, unknown or invalid; `details` lists each problem, e.g. `rating: must be integer`.",
         (POST_REVIEWS,),
+        (),
     )
     INVALID_IDEMPOTENCY_KEY = (
         400,
         "The `Idempotency-Key` header is not 16-255 visible ASCII characters.",
         (POST_REVIEWS,),
+        (),
     )
     INVALID_QUERY = (
         400,
-        "No id or both ids, a bad id, a bad `limit`, or an unknown query parameter.",
+        "No id or both ids, a bad id, a bad `limit`, an unknown query parameter, or one given twice.",
         (GET_REVIEWS,),
+        (),
     )
-    INVALID_NEXT_TOKEN = 400, "A `next_token` this API did not issue for this listing.", (GET_REVIEWS,)
+    INVALID_NEXT_TOKEN = 400, "A `next_token` this API did not issue for this listing.", (GET_REVIEWS,), ()
+    INVALID_EVENT = (
+        400,
+        "The function was invoked with something that is not an API Gateway REST proxy event (a test tool's "
+        "hand-made event, say); `details` names each field.",
+        EVERY_ROUTE,
+        (),
+    )
     UNAUTHORIZED = (
         401,
-        "The API has a write token and the `Authorization: Bearer` token is missing or wrong "
-        "(with `WWW-Authenticate`).",
+        "The caller is not authenticated: the API's authorizer refused the token, or the API has a write token "
+        "and the `Authorization: Bearer` token is missing or wrong (with `WWW-Authenticate`).",
         (POST_REVIEWS,),
+        ("UNAUTHORIZED",),
     )
-    FORBIDDEN = 403, "`reviewer_id` is not the caller the authorizer authenticated.", (POST_REVIEWS,)
-    NOT_FOUND = 404, "A path the function does not serve reached it.", ()
-    METHOD_NOT_ALLOWED = 405, "A method the function does not serve on a path it knows.", ()
-    IDEMPOTENCY_KEY_REUSED = 409, "The `Idempotency-Key` was used before with a different body.", (POST_REVIEWS,)
-    BODY_TOO_LARGE = 413, f"The body is over {MAX_BODY_BYTES} bytes (32 KiB).", (POST_REVIEWS,)
+    FORBIDDEN = (
+        403,
+        "The caller may not do this: `reviewer_id` is not the authenticated caller, or API Gateway refused the "
+        "request (an authorizer's or IAM's deny, a bad or expired signature, WAF; `details` has API Gateway's "
+        "reason).",
+        EVERY_ROUTE,
+        ("ACCESS_DENIED", "INVALID_SIGNATURE", "EXPIRED_TOKEN", "WAF_FILTERED", "INVALID_API_KEY"),
+    )
+    MISSING_AUTHENTICATION_TOKEN = (
+        403,
+        "API Gateway found no such route or method, or an IAM-authorized method was called without a signature.",
+        (),
+        ("MISSING_AUTHENTICATION_TOKEN",),
+    )
+    NOT_FOUND = 404, "A path the function does not serve reached it.", (), ("RESOURCE_NOT_FOUND",)
+    METHOD_NOT_ALLOWED = 405, "A method the function does not serve on a path it knows.", (), ()
+    IDEMPOTENCY_KEY_REUSED = (
+        409,
+        "The `Idempotency-Key` was used before with a different body.",
+        (POST_REVIEWS,),
+        (),
+    )
+    BODY_TOO_LARGE = (
+        413,
+        f"The body is over {MAX_BODY_BYTES} bytes (32 KiB).",
+        (POST_REVIEWS,),
+        ("REQUEST_TOO_LARGE",),
+    )
+    THROTTLED = (
+        429,
+        "Over the stage's rate or burst limit for this method (API Gateway keeps a token bucket per method). "
+        f"`Retry-After: {RETRY_AFTER_SECONDS}`.",
+        EVERY_ROUTE,
+        ("THROTTLED", "QUOTA_EXCEEDED"),
+    )
+    GATEWAY_REJECTED = (
+        400,
+        "Any other request API Gateway refuses itself, with its own 4xx status; `details` has API Gateway's "
+        "response type.",
+        (),
+        ("DEFAULT_4XX",),
+    )
     INTERNAL_ERROR = (
         500,
         "Only the unexpected. The body adds `request_id` and says nothing about the cause.",
-        (POST_REVIEWS, GET_REVIEWS),
+        EVERY_ROUTE,
+        (),
+    )
+    GATEWAY_ERROR = (
+        500,
+        "API Gateway could not get an answer from the function (a timeout, a crash, a configuration error), with "
+        "its own 5xx status; `details` has API Gateway's response type.",
+        EVERY_ROUTE,
+        ("DEFAULT_5XX",),
     )
     SERVICE_UNAVAILABLE = (
         503,
         "DynamoDB (or SSM) throttled or could not be reached after three tries in all (1 s to connect and 3 s "
         "to read each, so about 15 s at worst per call), or the next try would not fit in the function's time "
         f"left. `Retry-After: {RETRY_AFTER_SECONDS}`.",
-        (POST_REVIEWS, GET_REVIEWS),
+        EVERY_ROUTE,
+        (),
     )
 
-    def __init__(self, status: int, when: str, routes: tuple[str, ...]) -> None:
+    def __init__(self, status: int, when: str, routes: tuple[str, ...], gateway_responses: tuple[str, ...]) -> None:
         self.status = status
         self.when = when
         self.routes = routes
+        self.gateway_responses = gateway_responses
 
     @property
     def code(self) -> str:
         """The machine-readable code: the member's name in lower case (``validation_failed``)."""
         return self.name.lower()
+
+    @property
+    def status_label(self) -> str:
+        """The status as documents show it: ``429``, or ``4xx``/``5xx`` where API Gateway keeps its own."""
+        return (
+            f"{str(self.status)[0]}xx"
+            if {"DEFAULT_4XX", "DEFAULT_5XX"} & set(self.gateway_responses)
+            else str(self.status)
+        )
 
 
 #: Errors that mean the function turned a request body away (counted as ValidationFailures).

@@ -13,9 +13,9 @@ from typing import Any
 
 from . import contract, deadline, reviews, telemetry
 from .errors import BODY_ERRORS, RETRY_AFTER_SECONDS, ApiError, Error, is_unavailable
-from .protocol import error_response
+from .protocol import Request, error_response
 
-Route = Callable[[dict[str, Any]], dict[str, Any]]
+Route = Callable[[Request], dict[str, Any]]
 REVIEWS_PATH = f"/{contract.RESOURCE_PATH}"
 ROUTES: dict[tuple[str, str], Route] = {
     (REVIEWS_PATH, "POST"): reviews.create_review,
@@ -26,19 +26,19 @@ _cold_start = True
 _log = logging.getLogger(__name__)
 
 
-def _dispatch(event: dict[str, Any], context: Any) -> tuple[dict[str, Any], Error | None]:
-    """The response to the event, and its catalogue error (None for a success)."""
-    path = event.get("resource") or event.get("path") or ""
-    method = event.get("httpMethod") or ""
-    route = ROUTES.get((path, method))
+def _dispatch(event: object, context: Any) -> tuple[Request, dict[str, Any], Error | None]:
+    """The request, the response to it, and its catalogue error (None for a success)."""
+    request = Request()
     try:
+        request = Request.from_event(event)
+        route = ROUTES.get((request.path, request.method))
         if route is None:
-            if any(known_path == path for known_path, _ in ROUTES):
-                raise ApiError(Error.METHOD_NOT_ALLOWED, f"{method} is not allowed on {path}.")
-            raise ApiError(Error.NOT_FOUND, f"No route for {path}.")
-        return route(event), None
+            if any(known_path == request.path for known_path, _ in ROUTES):
+                raise ApiError(Error.METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.path}.")
+            raise ApiError(Error.NOT_FOUND, f"No route for {request.path}.")
+        return request, route(request), None
     except ApiError as error:
-        return error_response(event, error), error.error
+        return request, error_response(request, error), error.error
     except Exception as error:  # noqa: BLE001 - the client gets a request id, the log gets the trace
         if is_unavailable(error):
             _log.warning("store unavailable: %s", type(error).__name__)
@@ -47,36 +47,35 @@ def _dispatch(event: dict[str, Any], context: Any) -> tuple[dict[str, Any], Erro
                 "The review store is busy or unreachable; retry shortly.",
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-            return error_response(event, unavailable), Error.SERVICE_UNAVAILABLE
+            return request, error_response(request, unavailable), Error.SERVICE_UNAVAILABLE
         _log.exception("unhandled error")
         internal = ApiError(Error.INTERNAL_ERROR, "Internal server error.")
         request_id = getattr(context, "aws_request_id", None)
-        return error_response(event, internal, request_id=request_id), Error.INTERNAL_ERROR
+        return request, error_response(request, internal, request_id=request_id), Error.INTERNAL_ERROR
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda entry point: route the API Gateway event, answer in JSON, log one line with metrics."""
     global _cold_start
     cold_start, _cold_start = _cold_start, False
     started = time.perf_counter()
     deadline.start(context)
     try:
-        response, error = _dispatch(event, context)
+        request, response, error = _dispatch(event, context)
     finally:
         deadline.end()
     status = response["statusCode"]
-    method = event.get("httpMethod") or ""
     metrics: dict[str, int] = {}
-    if method == "POST":
+    if request.method == "POST":
         metrics = {
             contract.METRIC_REVIEWS_CREATED: int(status == 201 and "Idempotent-Replayed" not in response["headers"]),
-            # Bodies the function turned away; those API Gateway's model rejects never reach it (API 4xx).
             contract.METRIC_VALIDATION_FAILURES: int(error in BODY_ERRORS),
         }
+    api_request_id = request.context.get("requestId")
     telemetry.log_request(
         request_id=getattr(context, "aws_request_id", None),
-        api_request_id=(event.get("requestContext") or {}).get("requestId"),
-        route=f"{method} {event.get('resource') or event.get('path') or ''}",
+        api_request_id=api_request_id if isinstance(api_request_id, str) else None,
+        route=f"{request.method} {request.path}",
         status=status,
         error=error.code if error else None,
         latency_ms=(time.perf_counter() - started) * 1000,

@@ -13,8 +13,8 @@ import json
 
 from . import contract, ids
 from .errors import ApiError, Error
-from .schema import ID_PATTERN
-from .validation import compiled_pattern
+from .schema import ID_SCHEMAS
+from .validation import problems
 
 PRODUCT_KEY = (contract.PARTITION_KEY, contract.SORT_KEY)
 REVIEWER_KEY = (contract.REVIEWER_INDEX_KEY, contract.SORT_KEY, contract.PARTITION_KEY)
@@ -47,7 +47,7 @@ def decode(token: str, key_names: tuple[str, ...], partition_value: str) -> dict
         raise _invalid("belongs to another product or reviewer")
     if not ids.is_review_id(key[contract.SORT_KEY]):
         raise _invalid("does not point at a review")
-    if not all(compiled_pattern(ID_PATTERN).match(key[name]) for name in key_names if name != contract.SORT_KEY):
+    if any(problems(ID_SCHEMAS[name], key[name]) for name in key_names if name != contract.SORT_KEY):
         raise _invalid("not a key of this listing")
     return key
 

@@ -11,12 +11,18 @@ from typing import Any, Final
 
 from . import contract
 
-#: Longest product_id or reviewer_id, in characters.
-MAX_ID_LENGTH: Final = 128
-#: Characters allowed in product_id and reviewer_id (and in an authenticated principal used as one).
-ID_CHARACTERS: Final = "A-Za-z0-9_.:@/-"
-#: product_id / reviewer_id: a regular expression that means the same in Python and ECMAScript.
-ID_PATTERN: Final = f"^[{ID_CHARACTERS}]{{1,{MAX_ID_LENGTH}}}$"
+#: Longest product_id, in characters.
+MAX_PRODUCT_ID_LENGTH: Final = 128
+#: Characters allowed in a product_id (the shop's own catalogue ids).
+PRODUCT_ID_CHARACTERS: Final = "A-Za-z0-9_.:@/-"
+#: product_id: a regular expression that means the same in Python and ECMAScript.
+PRODUCT_ID_PATTERN: Final = f"^[{PRODUCT_ID_CHARACTERS}]{{1,{MAX_PRODUCT_ID_LENGTH}}}$"
+#: Longest reviewer_id, in characters: room for every identity provider's subject below, and e-mail addresses.
+MAX_REVIEWER_ID_LENGTH: Final = 256
+#: reviewer_id: any visible ASCII character (no space, no control character), so an authenticated caller is
+#: the reviewer as its identity provider names it: ``auth0|0123...``, ``google-oauth2|1234...``, a Cognito
+#: ``sub`` or identity id (``us-east-1:<uuid>``), an IAM role session (``AROA...:name``), an e-mail address.
+REVIEWER_ID_PATTERN: Final = f"^[!-~]{{1,{MAX_REVIEWER_ID_LENGTH}}}$"
 #: Longest comment, in characters.
 MAX_COMMENT_LENGTH: Final = 2000
 #: Lowest and highest rating.
@@ -40,15 +46,25 @@ LIMIT_SCHEMA: Final = {
 MAX_BODY_BYTES: Final = 32 * 1024
 
 
-def id_schema(description: str) -> dict[str, Any]:
-    """A product or reviewer id: the same rule in the body, the query string and paging tokens."""
+def id_schema(name: str) -> dict[str, Any]:
+    """The rule for ``product_id`` or ``reviewer_id``: the same in the body, the query string and paging tokens."""
+    pattern, longest, characters = (
+        (PRODUCT_ID_PATTERN, MAX_PRODUCT_ID_LENGTH, PRODUCT_ID_CHARACTERS)
+        if name == "product_id"
+        else (REVIEWER_ID_PATTERN, MAX_REVIEWER_ID_LENGTH, "visible ASCII (no spaces)")
+    )
+    what = "The product reviewed" if name == "product_id" else "Who wrote the review"
     return {
         "type": "string",
-        "description": description,
+        "description": f"{what}: 1-{longest} characters of {characters}.",
         "minLength": 1,
-        "maxLength": MAX_ID_LENGTH,
-        "pattern": ID_PATTERN,
+        "maxLength": longest,
+        "pattern": pattern,
     }
+
+
+#: The rule for each id, by field name, built once.
+ID_SCHEMAS: Final = {name: id_schema(name) for name in (contract.PARTITION_KEY, contract.REVIEWER_INDEX_KEY)}
 
 
 def review_schema(*, reviewer_from_principal: bool = False) -> dict[str, Any]:
@@ -65,8 +81,8 @@ def review_schema(*, reviewer_from_principal: bool = False) -> dict[str, Any]:
         "description": "A product review, as sent to POST /reviews.",
         "type": "object",
         "properties": {
-            "product_id": id_schema(f"The product reviewed: 1-{MAX_ID_LENGTH} of {ID_CHARACTERS}."),
-            "reviewer_id": id_schema(f"Who wrote the review: 1-{MAX_ID_LENGTH} of {ID_CHARACTERS}."),
+            "product_id": ID_SCHEMAS["product_id"],
+            "reviewer_id": ID_SCHEMAS["reviewer_id"],
             "rating": {
                 "type": "integer",
                 "description": f"Whole stars, {MIN_RATING}-{MAX_RATING}.",

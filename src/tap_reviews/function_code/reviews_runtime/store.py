@@ -192,23 +192,32 @@ def idempotency_record(partition_key: str) -> dict[str, Any] | None:
 
 def reviews_page(
     *, partition_name: str, partition_value: str, index_name: str | None, limit: int, start_key: dict[str, str] | None
-) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-    """One page of reviews under a product (table) or a reviewer (index), newest first, and the last key."""
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` reviews under a product (table) or a reviewer (index), newest first, after ``start_key``.
+
+    Fewer only when no more exist: a Query stops at 1 MB of data as well as at its Limit, so it goes on from
+    where DynamoDB stopped until it has ``limit`` reviews or none are left (one request, normally).
+    """
     request: dict[str, Any] = {
         "TableName": _table_name(),
         "KeyConditionExpression": "#pk = :value AND #sk > :floor",
         "ExpressionAttributeNames": {"#pk": partition_name, "#sk": contract.SORT_KEY},
         "ExpressionAttributeValues": _to_item({":value": partition_value, ":floor": contract.REVIEW_SORT_KEY_FLOOR}),
         "ScanIndexForward": False,
-        "Limit": limit,
     }
     if index_name:
         request["IndexName"] = index_name
-    if start_key:
-        request["ExclusiveStartKey"] = _to_item(start_key)
-    page = dynamodb().query(**request)
-    last_key = page.get("LastEvaluatedKey")
-    return [_from_item(item) for item in page.get("Items", [])], (_from_item(last_key) if last_key else None)
+    reviews: list[dict[str, Any]] = []
+    next_key = _to_item(start_key) if start_key else None
+    while len(reviews) < limit:
+        page = dynamodb().query(
+            **request, Limit=limit - len(reviews), **({"ExclusiveStartKey": next_key} if next_key else {})
+        )
+        reviews += [_from_item(item) for item in page.get("Items", [])]
+        next_key = page.get("LastEvaluatedKey")
+        if not next_key:
+            break
+    return reviews
 
 
 def product_summary(product_id: str) -> dict[str, Any]:
