@@ -60,8 +60,10 @@ project = PythonProject(
         "hypothesis@^6.170.15",
         # SSM (SecureString with decryption) for the write-token tests; DynamoDB stays on DynamoDB Local.
         "moto[server,ssm]@^5.2.5",
-        # Drives the local server's OpenAPI document in test/test_local_schemathesis.py.
+        # Drives the local server's OpenAPI document in test/tools/test_local_schemathesis.py.
         "schemathesis@^4.32.5",
+        # Drives Debian's Chromium (installed by .ci/run; never a downloaded browser) in test/tools/test_browser.py.
+        "playwright@^1.65.2",
         # Release gates: types, lint and the generated workflow's schema (vendored, works offline).
         "mypy@^2.4.1",
         "boto3-stubs[dynamodb,ssm]@~1.43.124",
