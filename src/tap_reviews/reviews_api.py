@@ -368,8 +368,8 @@ class ProductReviewsApi(Construct):
     ) -> cloudwatch.Metric:
         """POST bodies the function turned away as invalid (``TapReviews/ValidationFailures``).
 
-        Bodies API Gateway's request model rejects never reach the function; they count in
-        ``metric_client_error_rate``.
+        API Gateway checks no bodies itself (its validator checks parameters only), so this
+        counts every rejected body.
 
         Args:
             period: The period each data point sums. Default: 5 minutes.
