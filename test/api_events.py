@@ -18,8 +18,12 @@ def event(
     path: str = "/reviews",
     authorizer: dict[str, Any] | None = None,
     identity: dict[str, Any] | None = None,
+    path_parameters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A JSON request's event: ``Content-Type: application/json``, a body given as JSON (or raw text)."""
+    """A JSON request's event: ``Content-Type: application/json``, a body given as JSON (or raw text).
+
+    ``path`` is the resource (``/reviews/{review_id}``), filled in from ``path_parameters``.
+    """
     return proxy_event(
         method,
         path,
@@ -29,6 +33,7 @@ def event(
         source_ip="203.0.113.9",
         authorizer=authorizer,
         identity=identity,
+        path_parameters=path_parameters,
     )
 
 
@@ -49,6 +54,9 @@ def call(
 ) -> Answer:
     """Invoke the handler with a realistic event (and ``context``, LambdaContext() unless given); parse its answer."""
     response = handler.handler(event(method, body, query, **kwargs), context or LambdaContext())
+    if response["statusCode"] in (204, 304):
+        assert response["body"] == "" and "Content-Type" not in response["headers"]
+        return Answer(response["statusCode"], response["headers"], {})
     assert response["headers"]["Content-Type"] == "application/json"
     return Answer(response["statusCode"], response["headers"], json.loads(response["body"]))
 

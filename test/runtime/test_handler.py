@@ -11,26 +11,37 @@ from tap_reviews.function_code.reviews_runtime import handler, ids
 
 
 def reviews_in(table):
-    """Every review item in the table (summaries and idempotency records left out)."""
+    """Every review item in the table (summaries, locators and idempotency records left out)."""
     return [item for item in table.scan(ConsistentRead=True)["Items"] if not item["review_id"].startswith("#")]
 
 
-def test_posted_review_reads_back_unchanged_with_a_link_to_its_listing(reviews_table):
+def summary(count, average, **stars):
+    """A listing's summary: ``stars`` as ``s4=2`` for two 4-star reviews."""
+    histogram = {str(n): stars.get(f"s{n}", 0) for n in range(1, 6)}
+    return {"review_count": count, "average_rating": average, "histogram": histogram}
+
+
+def test_posted_review_reads_back_unchanged_at_its_own_url_and_in_its_listing(reviews_table):
     created = call("POST", review(comment="Solid"))
     assert created.status == 201
     stored = created.body["review"]
     assert {k: stored[k] for k in ("product_id", "reviewer_id", "rating", "comment")} == review(comment="Solid")
     assert ids.is_review_id(stored["review_id"]) and stored["created_at"].endswith("+00:00")
-    assert created.headers["Location"] == created.body["location"] == "/prod/reviews?product_id=p-1"
+    assert stored["status"] == "published" and stored["updated_at"] is None
+    location = f"/prod/reviews/{stored['review_id']}"
+    assert created.headers["Location"] == created.body["location"] == location
     assert created.headers["Access-Control-Allow-Origin"] == "*"
-    assert "Location" in created.headers["Access-Control-Expose-Headers"]
+    assert {"Location", "ETag"} <= set(created.headers["Access-Control-Expose-Headers"].split(", "))
+    at_its_url = call("GET", path="/reviews/{review_id}", path_parameters={"review_id": stored["review_id"]})
+    assert at_its_url.status == 200 and at_its_url.body == {"review": stored}
+    assert at_its_url.headers["ETag"] == created.headers["ETag"]
     listing = call("GET", query={"product_id": "p-1"})
     assert listing.status == 200
     assert listing.body == {
         "reviews": [stored],
         "count": 1,
         "next_token": None,
-        "summary": {"review_count": 1, "average_rating": 4.0},
+        "summary": summary(1, 4.0, s4=1),
     }
     # The Decimal DynamoDB returns goes out as the JSON integer that came in.
     assert '"rating": 4' in json.dumps(listing.body) and isinstance(listing.body["reviews"][0]["rating"], int)
@@ -60,12 +71,12 @@ def test_summary_covers_every_review_of_the_product_on_every_page(reviews_table)
     second = call("GET", query={"product_id": "p-sum", "limit": "1", "next_token": first["next_token"]}).body
     for page in (first, second):
         assert page["count"] == 1
-        assert page["summary"] == {"review_count": 3, "average_rating": 4.33}
+        assert page["summary"] == summary(3, 4.33, s4=2, s5=1)
     assert call("GET", query={"product_id": "p-none"}).body == {
         "reviews": [],
         "count": 0,
         "next_token": None,
-        "summary": {"review_count": 0, "average_rating": None},
+        "summary": summary(0, None),
     }
 
 
@@ -73,7 +84,7 @@ def test_listings_hold_only_reviews_never_summaries_or_idempotency_records(revie
     call("POST", review("p-3", "r-3"), headers={"Idempotency-Key": "key-000000000001"})
     call("POST", review("p-3", "r-3"))
     items = reviews_table.scan(ConsistentRead=True)["Items"]
-    assert len(items) == 4  # two reviews, the product summary, one idempotency record
+    assert len(items) == 6  # two reviews, their locators, the product summary, one idempotency record
     for query in ({"product_id": "p-3"}, {"reviewer_id": "r-3"}):
         listed = call("GET", query=query).body["reviews"]
         assert len(listed) == 2 and all(ids.is_review_id(r["review_id"]) for r in listed)
@@ -197,6 +208,8 @@ def test_three_thousand_reviews_of_one_kilobyte_page_back_exactly_once(reviews_t
                     "reviewer_id": f"r-{n % 37}",
                     "rating": n % 5 + 1,
                     "comment": "x" * 1000,
+                    "status": "published",
+                    "version": 1,
                 }
             )
     seen, token, pages = [], None, 0
@@ -266,7 +279,7 @@ def test_same_idempotency_key_with_a_different_body_is_a_409_and_stores_nothing(
     conflict = call("POST", review("p-6", rating=1), headers={"Idempotency-Key": "order-0000000043"})
     assert conflict.status == 409 and conflict.body["error"] == "idempotency_key_reused"
     assert [r["rating"] for r in reviews_in(reviews_table)] == [5]
-    assert call("GET", query={"product_id": "p-6"}).body["summary"] == {"review_count": 1, "average_rating": 5.0}
+    assert call("GET", query={"product_id": "p-6"}).body["summary"] == summary(1, 5.0, s5=1)
 
 
 @pytest.mark.parametrize("key", ["", "order-42", "has space in it ok", "k" * 256, "ключ-0123456789abcdef"])
@@ -307,7 +320,11 @@ def test_concurrent_posts_to_one_product_keep_its_summary_exact(reviews_table):
         thread.join()
     assert sorted(a.status for a in answers) == [201] * 30
     summary = call("GET", query={"product_id": "p-hot"}).body["summary"]
-    assert summary == {"review_count": 30, "average_rating": round(sum(ratings) / 30, 2)}
+    assert summary == {
+        "review_count": 30,
+        "average_rating": round(sum(ratings) / 30, 2),
+        "histogram": {str(n): 6 for n in range(1, 6)},
+    }
 
 
 def test_each_request_logs_one_json_line_with_metrics_and_no_body(reviews_table, capsys, monkeypatch):

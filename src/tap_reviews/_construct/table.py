@@ -1,4 +1,4 @@
-"""The reviews table: product_id / review_id keys, a reviewer index, capacity that scales."""
+"""The reviews table: product_id / review_id keys, a reviewer index, the moderation queue, capacity that scales."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def build_reviews_table(
     deletion_protection: bool,
     encryption_key: kms.IKey | None,
 ) -> dynamodb.Table:
-    """Create the table and its reviewer index; with provisioned billing, scale both on utilization."""
+    """Create the table, its reviewer index and its moderation queue index; with provisioned billing, scale
+    each on utilization."""
     provisioned = billing_mode == dynamodb.BillingMode.PROVISIONED
     # Provisioned tables start at the auto-scaling floor; on-demand tables take no capacity at all.
     initial_read = read_capacity.min_capacity if provisioned else None
@@ -62,6 +63,14 @@ def build_reviews_table(
         read_capacity=initial_read,
         write_capacity=initial_write,
     )
+    # Sparse: only pending reviews carry its keys, so it holds the queue and nothing else.
+    table.add_global_secondary_index(
+        index_name=contract.MODERATION_QUEUE_INDEX_NAME,
+        partition_key=_string_key(contract.MODERATION_QUEUE_KEY),
+        sort_key=_string_key(contract.MODERATION_QUEUE_SORT_KEY),
+        read_capacity=initial_read,
+        write_capacity=initial_write,
+    )
     if provisioned:
         _scale_on_utilization(table, read_capacity, write_capacity, target_utilization_percent)
     if encryption_key is None:
@@ -80,20 +89,22 @@ def _scale_on_utilization(
     write_capacity: dynamodb.EnableScalingProps,
     target_utilization_percent: float,
 ) -> None:
-    index = contract.REVIEWER_INDEX_NAME
-    scalers = (
+    scalers = [
         table.auto_scale_read_capacity(
             min_capacity=read_capacity.min_capacity, max_capacity=read_capacity.max_capacity
         ),
         table.auto_scale_write_capacity(
             min_capacity=write_capacity.min_capacity, max_capacity=write_capacity.max_capacity
         ),
-        table.auto_scale_global_secondary_index_read_capacity(
-            index, min_capacity=read_capacity.min_capacity, max_capacity=read_capacity.max_capacity
-        ),
-        table.auto_scale_global_secondary_index_write_capacity(
-            index, min_capacity=write_capacity.min_capacity, max_capacity=write_capacity.max_capacity
-        ),
-    )
+    ]
+    for index in (contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME):
+        scalers += [
+            table.auto_scale_global_secondary_index_read_capacity(
+                index, min_capacity=read_capacity.min_capacity, max_capacity=read_capacity.max_capacity
+            ),
+            table.auto_scale_global_secondary_index_write_capacity(
+                index, min_capacity=write_capacity.min_capacity, max_capacity=write_capacity.max_capacity
+            ),
+        ]
     for scaler in scalers:
         scaler.scale_on_utilization(target_utilization_percent=target_utilization_percent)

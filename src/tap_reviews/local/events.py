@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 Pairs = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -36,12 +37,14 @@ def proxy_event(
     authorizer: dict[str, Any] | None = None,
     identity: dict[str, Any] | None = None,
     request_id: str | None = None,
+    path_parameters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The event API Gateway's REST proxy integration passes a function for one request.
 
     Args:
         method: The HTTP method, such as "POST".
-        path: The resource path without the stage, such as "/reviews".
+        path: The resource without the stage, such as "/reviews" or "/reviews/{review_id}"; its
+            ``{parameters}`` are filled in from ``path_parameters`` to make the path called.
         stage: The stage name. Default: "prod".
         headers: Request headers, as a mapping or as (name, value) pairs (repeats allowed). Default: none.
         query: Query parameters, likewise. Default: none.
@@ -51,16 +54,20 @@ def proxy_event(
         authorizer: ``requestContext.authorizer`` (what an authorizer returned), or None for none.
         identity: Extra ``requestContext.identity`` fields (an IAM caller's ``caller``, ``userArn``, ...).
         request_id: ``requestContext.requestId``. Default: a new UUID.
+        path_parameters: The values of the resource's ``{parameters}`` (as the client sent them, decoded).
 
     Returns:
         The event, as the function receives it.
     """
     multi_headers = _multi(headers)
     multi_query = _multi(query)
+    called = path
+    for name, value in (path_parameters or {}).items():
+        called = called.replace(f"{{{name}}}", quote(value, safe=""))
     context: dict[str, Any] = {
         "resourcePath": path,
         "httpMethod": method,
-        "path": f"/{stage}{path}",
+        "path": f"/{stage}{called}",
         "stage": stage,
         "requestId": request_id or str(uuid.uuid4()),
         "requestTimeEpoch": int(time.time() * 1000),
@@ -73,13 +80,13 @@ def proxy_event(
         context["authorizer"] = authorizer
     return {
         "resource": path,
-        "path": path,
+        "path": called,
         "httpMethod": method,
         "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
         "multiValueHeaders": multi_headers or None,
         "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": None,
+        "pathParameters": dict(path_parameters) if path_parameters else None,
         "stageVariables": None,
         "requestContext": context,
         "body": body,

@@ -18,6 +18,30 @@ REVIEWER_INDEX_KEY: Final = "reviewer_id"
 
 #: The REST resource the API serves (``/reviews``).
 RESOURCE_PATH: Final = "reviews"
+#: The path parameter naming one review in every route below.
+REVIEW_ID_PARAMETER: Final = "review_id"
+#: The API's routes, as API Gateway names resources (``event["resource"]``).
+RESOURCE_REVIEWS: Final = "/reviews"
+RESOURCE_REVIEW: Final = "/reviews/{review_id}"
+RESOURCE_REPORTS: Final = "/reviews/{review_id}/reports"
+RESOURCE_QUEUE: Final = "/moderation/queue"
+RESOURCE_MODERATED_REVIEW: Final = "/moderation/reviews/{review_id}"
+RESOURCE_DECISION: Final = "/moderation/reviews/{review_id}/decision"
+RESOURCE_ERASURES: Final = "/moderation/erasures"
+#: Routes only the review's author may call (with an authorizer or IAM), and routes only moderators may call.
+OWNER_ROUTES: Final = (("PATCH", RESOURCE_REVIEW), ("DELETE", RESOURCE_REVIEW))
+MODERATOR_ROUTES: Final = (
+    ("GET", RESOURCE_QUEUE),
+    ("GET", RESOURCE_MODERATED_REVIEW),
+    ("DELETE", RESOURCE_MODERATED_REVIEW),
+    ("POST", RESOURCE_DECISION),
+    ("POST", RESOURCE_ERASURES),
+)
+#: Routes anyone may call (reads), and routes that write with the API's write authorization.
+PUBLIC_ROUTES: Final = (("GET", RESOURCE_REVIEWS), ("GET", RESOURCE_REVIEW))
+WRITE_ROUTES: Final = (("POST", RESOURCE_REVIEWS), ("POST", RESOURCE_REPORTS))
+#: Query parameters ``GET /moderation/queue`` reads.
+QUEUE_QUERY_PARAMETERS: Final = ("limit", "next_token")
 #: Query parameters ``GET /reviews`` reads: exactly one of the two ids, then paging.
 LIST_QUERY_PARAMETERS: Final = ("product_id", "reviewer_id", "limit", "next_token")
 #: Reviews per page when ``limit`` is left out, and the most one page may hold.
@@ -30,6 +54,16 @@ ENV_TABLE_NAME: Final = "TABLE_NAME"
 ENV_ALLOWED_ORIGINS: Final = "ALLOWED_ORIGINS"
 #: Environment variable holding the environment suffix, used in logs.
 ENV_ENVIRONMENT_SUFFIX: Final = "ENVIRONMENT_SUFFIX"
+#: Environment variable holding the moderation policy: ``none``, ``pre`` or ``post`` (``MODERATION_*``).
+ENV_MODERATION: Final = "MODERATION"
+MODERATION_NONE: Final = "none"
+MODERATION_PRE: Final = "pre"
+MODERATION_POST: Final = "post"
+#: Environment variable holding how many reports send a published review back to the moderation queue.
+ENV_REPORT_THRESHOLD: Final = "REPORT_THRESHOLD"
+DEFAULT_REPORT_THRESHOLD: Final = 3
+#: Environment variable set to ``true`` when a reviewer may write one review per product.
+ENV_ONE_REVIEW_PER_REVIEWER: Final = "ONE_REVIEW_PER_REVIEWER"
 
 #: Module path and function name of the Lambda handler, relative to the asset root.
 HANDLER: Final = "reviews_runtime.handler.handler"
@@ -41,6 +75,23 @@ WRITE_TOKEN_CACHE_SECONDS: Final = 300
 
 #: Sort key of a product's summary item (review count and rating total), kept beside its reviews.
 SUMMARY_SORT_KEY: Final = "#SUMMARY"
+#: A review's locator, which finds its product from its id alone: partition ``LOCATOR_PREFIX`` + review id,
+#: sort key ``LOCATOR_SORT_KEY``, attribute ``LOCATOR_PRODUCT``. Written and deleted with the review.
+LOCATOR_PREFIX: Final = "#REVIEW#"
+LOCATOR_SORT_KEY: Final = "#REVIEW"
+LOCATOR_PRODUCT: Final = "of_product"
+#: With one review per reviewer per product, the marker under the product: ``REVIEWER_MARKER_PREFIX`` +
+#: reviewer id, holding the review's id.
+REVIEWER_MARKER_PREFIX: Final = "#REVIEWER#"
+#: A review's status: only published reviews are listed and counted in the summary.
+STATUS_PENDING: Final = "pending"
+STATUS_PUBLISHED: Final = "published"
+STATUS_REJECTED: Final = "rejected"
+STATUSES: Final = (STATUS_PENDING, STATUS_PUBLISHED, STATUS_REJECTED)
+#: Global secondary index of the moderation queue: only pending reviews carry its keys, oldest first.
+MODERATION_QUEUE_INDEX_NAME: Final = "ModerationQueueIndex"
+MODERATION_QUEUE_KEY: Final = "moderation_queue"
+MODERATION_QUEUE_SORT_KEY: Final = "queued_at"
 #: Sort key of an idempotency record; its partition key is ``IDEMPOTENCY_KEY_PREFIX`` + a key digest.
 IDEMPOTENCY_SORT_KEY: Final = "#IDEMPOTENCY"
 IDEMPOTENCY_KEY_PREFIX: Final = "#IDEMPOTENCY#"
@@ -58,3 +109,22 @@ METRICS_DIMENSION: Final = "FunctionName"
 METRIC_REVIEWS_CREATED: Final = "ReviewsCreated"
 #: Metric: POST bodies rejected as invalid (one per 400 on POST).
 METRIC_VALIDATION_FAILURES: Final = "ValidationFailures"
+#: Metric: published reviews that reports sent back to the moderation queue.
+METRIC_REVIEWS_HELD: Final = "ReviewsHeld"
+#: Metrics: moderators' decisions, one per review published or rejected.
+METRIC_REVIEWS_PUBLISHED: Final = "ReviewsPublished"
+METRIC_REVIEWS_REJECTED: Final = "ReviewsRejected"
+#: Metrics, measured every ``BACKLOG_MINUTES``: reviews waiting in the moderation queue, and the age in
+#: seconds of the one waiting longest (0 when none waits).
+METRIC_MODERATION_BACKLOG: Final = "ModerationBacklog"
+METRIC_OLDEST_PENDING_AGE: Final = "OldestPendingReviewAge"
+BACKLOG_MINUTES: Final = 5
+#: The scheduled event that asks the function to measure the moderation backlog.
+BACKLOG_EVENT: Final = {"tap_reviews": "measure-moderation-backlog"}
+
+#: Events (with the construct's ``event_bus``): the ``source`` of every event, and its ``detail-type`` by
+#: change (``"Review " + change.title()``).
+EVENT_SOURCE: Final = "tap-reviews"
+CHANGES: Final = ("created", "updated", "deleted", "published", "rejected", "held", "erased")
+#: Handler of the function that turns the table's stream into events.
+EVENTS_HANDLER: Final = "reviews_runtime.publisher.handler"

@@ -83,6 +83,12 @@ def _time_left() -> tuple[float, float] | None:
     return None if budget is None else (budget.ends_at - time.monotonic(), budget.reserve)
 
 
+def allows(seconds: float) -> bool:
+    """Whether ``seconds`` of work still fit before the reserve (always, without a budget)."""
+    left = _time_left()
+    return left is None or left[0] - seconds >= left[1]
+
+
 def check_attempt(**_: Any) -> None:
     """botocore ``before-send`` hook: raise OutOfTime when the attempt might not end in time."""
     left = _time_left()

@@ -16,15 +16,51 @@ from typing import Any
 from . import contract
 from .schema import MAX_BODY_BYTES
 
-#: Routes as the catalogue names them.
-POST_REVIEWS = f"POST /{contract.RESOURCE_PATH}"
-GET_REVIEWS = f"GET /{contract.RESOURCE_PATH}"
+#: Routes as the catalogue names them: ``METHOD /resource``.
+POST_REVIEWS = f"POST {contract.RESOURCE_REVIEWS}"
+GET_REVIEWS = f"GET {contract.RESOURCE_REVIEWS}"
+GET_REVIEW = f"GET {contract.RESOURCE_REVIEW}"
+PATCH_REVIEW = f"PATCH {contract.RESOURCE_REVIEW}"
+DELETE_REVIEW = f"DELETE {contract.RESOURCE_REVIEW}"
+POST_REPORT = f"POST {contract.RESOURCE_REPORTS}"
+GET_QUEUE = f"GET {contract.RESOURCE_QUEUE}"
+GET_MODERATED = f"GET {contract.RESOURCE_MODERATED_REVIEW}"
+DELETE_MODERATED = f"DELETE {contract.RESOURCE_MODERATED_REVIEW}"
+POST_DECISION = f"POST {contract.RESOURCE_DECISION}"
+POST_ERASURE = f"POST {contract.RESOURCE_ERASURES}"
 #: Seconds a client should wait before retrying a 503 (the ``Retry-After`` header).
 RETRY_AFTER_SECONDS = 1
 
-
 #: Every route the API serves.
-EVERY_ROUTE = (POST_REVIEWS, GET_REVIEWS)
+EVERY_ROUTE = (
+    POST_REVIEWS,
+    GET_REVIEWS,
+    GET_REVIEW,
+    PATCH_REVIEW,
+    DELETE_REVIEW,
+    POST_REPORT,
+    GET_QUEUE,
+    GET_MODERATED,
+    DELETE_MODERATED,
+    POST_DECISION,
+    POST_ERASURE,
+)
+#: Routes with a JSON body, and routes naming one review in their path.
+BODY_ROUTES = (POST_REVIEWS, PATCH_REVIEW, POST_REPORT, POST_DECISION, POST_ERASURE)
+REVIEW_ROUTES = (GET_REVIEW, PATCH_REVIEW, DELETE_REVIEW, POST_REPORT, GET_MODERATED, DELETE_MODERATED, POST_DECISION)
+#: Routes that write, and those an authenticated caller (author or moderator) calls.
+WRITE_ROUTES = tuple(route for route in EVERY_ROUTE if not route.startswith("GET "))
+AUTHENTICATED_ROUTES = (
+    PATCH_REVIEW,
+    DELETE_REVIEW,
+    GET_QUEUE,
+    GET_MODERATED,
+    DELETE_MODERATED,
+    POST_DECISION,
+    POST_ERASURE,
+)
+#: Routes that honour ``If-Match`` (required where a stale write could lose an update).
+CONDITIONAL_ROUTES = (PATCH_REVIEW, DELETE_REVIEW, DELETE_MODERATED, POST_DECISION)
 
 
 class Error(Enum):
@@ -32,28 +68,29 @@ class Error(Enum):
     ``routes`` (where it can happen; empty: on requests that match no route) and ``gateway_responses`` (the
     API Gateway response types answered with this code, before or instead of the function)."""
 
-    EMPTY_BODY = 400, "The body is null or empty.", (POST_REVIEWS,), ()
-    MALFORMED_JSON = 400, "The body is not UTF-8 JSON.", (POST_REVIEWS,), ()
-    MALFORMED_BODY = 400, "The body is marked base64 but is not valid base64.", (POST_REVIEWS,), ()
+    EMPTY_BODY = 400, "The body is null or empty.", BODY_ROUTES, ()
+    MALFORMED_JSON = 400, "The body is not UTF-8 JSON.", BODY_ROUTES, ()
+    MALFORMED_BODY = 400, "The body is marked base64 but is not valid base64.", BODY_ROUTES, ()
     VALIDATION_FAILED = (
         400,
         "A field is missing, unknown or invalid; `details` lists each problem, e.g. `rating: must be integer`.",
-        (POST_REVIEWS,),
+        BODY_ROUTES,
         (),
     )
     INVALID_IDEMPOTENCY_KEY = (
         400,
         "The `Idempotency-Key` header is not 16-255 visible ASCII characters.",
-        (POST_REVIEWS,),
+        WRITE_ROUTES,
         (),
     )
     INVALID_QUERY = (
         400,
         "No id or both ids, a bad id, a bad `limit`, an unknown query parameter, or one given twice.",
-        (GET_REVIEWS,),
+        (GET_REVIEWS, GET_QUEUE),
         (),
     )
-    INVALID_NEXT_TOKEN = 400, "A `next_token` this API did not issue for this listing.", (GET_REVIEWS,), ()
+    INVALID_NEXT_TOKEN = 400, "A `next_token` this API did not issue for this listing.", (GET_REVIEWS, GET_QUEUE), ()
+    INVALID_REVIEW_ID = 400, "The review id in the path is not shaped like an id this API issues.", REVIEW_ROUTES, ()
     INVALID_EVENT = (
         400,
         "The function was invoked with something that is not an API Gateway REST proxy event (a test tool's "
@@ -65,14 +102,14 @@ class Error(Enum):
         401,
         "The caller is not authenticated: the API's authorizer refused the token, or the API has a write token "
         "and the `Authorization: Bearer` token is missing or wrong (with `WWW-Authenticate`).",
-        (POST_REVIEWS,),
+        (POST_REVIEWS, POST_REPORT, *AUTHENTICATED_ROUTES),
         ("UNAUTHORIZED",),
     )
     FORBIDDEN = (
         403,
-        "The caller may not do this: `reviewer_id` is not the authenticated caller, or API Gateway refused the "
-        "request (an authorizer's or IAM's deny, a bad or expired signature, WAF; `details` has API Gateway's "
-        "reason).",
+        "The caller may not do this: `reviewer_id` (or `reporter_id`) is not the authenticated caller, the review "
+        "is someone else's, or API Gateway refused the request (an authorizer's or IAM's deny, a moderator "
+        "scope missing, a bad or expired signature, WAF; `details` has API Gateway's reason).",
         EVERY_ROUTE,
         ("ACCESS_DENIED", "INVALID_SIGNATURE", "EXPIRED_TOKEN", "WAF_FILTERED", "INVALID_API_KEY"),
     )
@@ -83,18 +120,45 @@ class Error(Enum):
         ("MISSING_AUTHENTICATION_TOKEN",),
     )
     NOT_FOUND = 404, "A path the function does not serve reached it.", (), ("RESOURCE_NOT_FOUND",)
+    REVIEW_NOT_FOUND = (
+        404,
+        "No such review: never created, deleted, or (on public routes) not published.",
+        REVIEW_ROUTES,
+        (),
+    )
     METHOD_NOT_ALLOWED = 405, "A method the function does not serve on a path it knows.", (), ()
     IDEMPOTENCY_KEY_REUSED = (
         409,
-        "The `Idempotency-Key` was used before with a different body.",
+        "The `Idempotency-Key` was used before with a different request.",
+        WRITE_ROUTES,
+        (),
+    )
+    REVIEW_EXISTS = (
+        409,
+        "The reviewer has reviewed this product already (with one review per reviewer); `Location` is that "
+        "review's URL.",
         (POST_REVIEWS,),
+        (),
+    )
+    PRECONDITION_FAILED = (
+        412,
+        "`If-Match` does not match the review's current `ETag`: it changed since it was read. The answer carries "
+        "the current `ETag` when the caller may see it.",
+        CONDITIONAL_ROUTES,
         (),
     )
     BODY_TOO_LARGE = (
         413,
         f"The body is over {MAX_BODY_BYTES} bytes (32 KiB).",
-        (POST_REVIEWS,),
+        BODY_ROUTES,
         ("REQUEST_TOO_LARGE",),
+    )
+    PRECONDITION_REQUIRED = (
+        428,
+        "`If-Match` is missing: an edit or a moderator's decision must name the version it was made on "
+        "(RFC 6585, section 3).",
+        (PATCH_REVIEW, POST_DECISION),
+        (),
     )
     THROTTLED = (
         429,
@@ -153,7 +217,7 @@ class Error(Enum):
         )
 
 
-#: Errors that mean the function turned a request body away (counted as ValidationFailures).
+#: Errors that mean the function turned a request body away (counted as ValidationFailures on POST /reviews).
 BODY_ERRORS = frozenset(
     {Error.EMPTY_BODY, Error.MALFORMED_BODY, Error.MALFORMED_JSON, Error.VALIDATION_FAILED, Error.BODY_TOO_LARGE}
 )

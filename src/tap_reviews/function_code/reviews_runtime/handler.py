@@ -11,15 +11,24 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import contract, deadline, reviews, telemetry
+from . import contract, deadline, lifecycle, moderation, reviews, telemetry
 from .errors import BODY_ERRORS, RETRY_AFTER_SECONDS, ApiError, Error, is_unavailable
 from .protocol import Request, error_response
 
 Route = Callable[[Request], dict[str, Any]]
-REVIEWS_PATH = f"/{contract.RESOURCE_PATH}"
+#: Every route: (resource, method) -> use case.
 ROUTES: dict[tuple[str, str], Route] = {
-    (REVIEWS_PATH, "POST"): reviews.create_review,
-    (REVIEWS_PATH, "GET"): reviews.list_reviews,
+    (contract.RESOURCE_REVIEWS, "POST"): reviews.create_review,
+    (contract.RESOURCE_REVIEWS, "GET"): reviews.list_reviews,
+    (contract.RESOURCE_REVIEW, "GET"): reviews.get_review,
+    (contract.RESOURCE_REVIEW, "PATCH"): lifecycle.edit_review,
+    (contract.RESOURCE_REVIEW, "DELETE"): lifecycle.delete_review,
+    (contract.RESOURCE_REPORTS, "POST"): lifecycle.report_review,
+    (contract.RESOURCE_QUEUE, "GET"): moderation.queue,
+    (contract.RESOURCE_MODERATED_REVIEW, "GET"): moderation.get_review,
+    (contract.RESOURCE_MODERATED_REVIEW, "DELETE"): moderation.remove,
+    (contract.RESOURCE_DECISION, "POST"): moderation.decide,
+    (contract.RESOURCE_ERASURES, "POST"): moderation.erase,
 }
 
 _cold_start = True
@@ -54,23 +63,37 @@ def _dispatch(event: object, context: Any) -> tuple[Request, dict[str, Any], Err
         return request, error_response(request, internal, request_id=request_id), Error.INTERNAL_ERROR
 
 
-def handler(event: Any, context: Any) -> dict[str, Any]:
-    """Lambda entry point: route the API Gateway event, answer in JSON, log one line with metrics."""
+def handler(event: Any, context: Any) -> Any:
+    """Lambda entry point: route the API Gateway event, answer in JSON, log one line with metrics.
+
+    The construct's schedule also invokes it with ``contract.BACKLOG_EVENT`` to measure the moderation backlog.
+    """
     global _cold_start
     cold_start, _cold_start = _cold_start, False
     started = time.perf_counter()
     deadline.start(context)
+    if event == contract.BACKLOG_EVENT:
+        try:
+            return moderation.measure_backlog()
+        finally:
+            deadline.end()
+    telemetry.start()
     try:
         request, response, error = _dispatch(event, context)
     finally:
         deadline.end()
+        counted = telemetry.counted()
     status = response["statusCode"]
-    metrics: dict[str, int] = {}
-    if request.method == "POST":
-        metrics = {
-            contract.METRIC_REVIEWS_CREATED: int(status == 201 and "Idempotent-Replayed" not in response["headers"]),
-            contract.METRIC_VALIDATION_FAILURES: int(error in BODY_ERRORS),
-        }
+    metrics: dict[str, int] = dict(counted)
+    if request.method == "POST" and request.path == contract.RESOURCE_REVIEWS:
+        metrics.update(
+            {
+                contract.METRIC_REVIEWS_CREATED: int(
+                    status == 201 and "Idempotent-Replayed" not in response["headers"]
+                ),
+                contract.METRIC_VALIDATION_FAILURES: int(error in BODY_ERRORS),
+            }
+        )
     api_request_id = request.context.get("requestId")
     telemetry.log_request(
         request_id=getattr(context, "aws_request_id", None),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 
 from . import contract, ids
 from .errors import ApiError, Error
@@ -18,6 +19,14 @@ from .validation import problems
 
 PRODUCT_KEY = (contract.PARTITION_KEY, contract.SORT_KEY)
 REVIEWER_KEY = (contract.REVIEWER_INDEX_KEY, contract.SORT_KEY, contract.PARTITION_KEY)
+QUEUE_KEY = (
+    contract.MODERATION_QUEUE_KEY,
+    contract.MODERATION_QUEUE_SORT_KEY,
+    contract.PARTITION_KEY,
+    contract.SORT_KEY,
+)
+#: queued_at in a queue token: the ISO 8601 time the runtime writes (``store.now_iso``).
+QUEUED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00")
 
 
 def _invalid(reason: str) -> ApiError:
@@ -33,7 +42,8 @@ def encode(last_key: dict[str, str] | None) -> str | None:
 
 
 def decode(token: str, key_names: tuple[str, ...], partition_value: str) -> dict[str, str]:
-    """The start key a token stands for, for a listing of ``partition_value``; ApiError 400 otherwise."""
+    """The start key a token stands for, for a listing of ``partition_value`` (a product, a reviewer, or the
+    moderation queue's ``pending``); ApiError 400 otherwise."""
     try:
         padded = token + "=" * (-len(token) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
@@ -47,7 +57,10 @@ def decode(token: str, key_names: tuple[str, ...], partition_value: str) -> dict
         raise _invalid("belongs to another product or reviewer")
     if not ids.is_review_id(key[contract.SORT_KEY]):
         raise _invalid("does not point at a review")
-    if any(problems(ID_SCHEMAS[name], key[name]) for name in key_names if name != contract.SORT_KEY):
+    for name in key_names:
+        if name in ID_SCHEMAS and problems(ID_SCHEMAS[name], key[name]):
+            raise _invalid("not a key of this listing")
+    if contract.MODERATION_QUEUE_SORT_KEY in key and not QUEUED_AT.fullmatch(key[contract.MODERATION_QUEUE_SORT_KEY]):
         raise _invalid("not a key of this listing")
     return key
 

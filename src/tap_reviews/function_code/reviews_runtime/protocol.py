@@ -22,7 +22,7 @@ from .errors import ApiError, Error
 from .schema import MAX_BODY_BYTES
 
 #: Response headers a cross-origin script may read besides the CORS-safelisted ones.
-EXPOSED_HEADERS = "Location, Idempotent-Replayed, Retry-After, WWW-Authenticate"
+EXPOSED_HEADERS = "ETag, Location, Idempotent-Replayed, Retry-After, WWW-Authenticate"
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,14 @@ class Request:
 
     Attributes:
         method: The HTTP method (``POST``).
-        path: The resource path, without the stage (``/reviews``).
+        path: The resource, as API Gateway names it (``/reviews/{review_id}``).
         headers: Header values by lower-case name (the last one when a header is repeated).
         query: Every value of each query parameter, in order.
         body: The body as sent: text (base64 when ``is_base64``), None, or JSON a test tool already parsed.
         is_base64: API Gateway base64-encoded the body (binary media types).
         context: ``requestContext``: the stage's path, request id, identity, authorizer.
+        path_parameters: The values of the resource's ``{parameters}`` (``{"review_id": "01J..."}``).
+        actual_path: The path the client called, without the stage (``/reviews/01J...``).
     """
 
     method: str = ""
@@ -46,16 +48,25 @@ class Request:
     body: Any = None
     is_base64: bool = False
     context: dict[str, Any] = field(default_factory=dict)
+    path_parameters: dict[str, str] = field(default_factory=dict)
+    actual_path: str = ""
 
     @property
     def origin(self) -> str | None:
         return self.headers.get("origin")
 
     @property
-    def stage_path(self) -> str:
-        """The path as the client called it, with the stage (``/prod/reviews``)."""
-        path = self.context.get("path")
-        return path if isinstance(path, str) and path else self.path
+    def base_path(self) -> str:
+        """What comes before the API's own paths in the URL the client called: the stage (``/prod``), or a
+        custom domain's base path; links to the API's resources start with it."""
+        called = self.context.get("path")
+        if isinstance(called, str) and self.actual_path and called.endswith(self.actual_path):
+            return called[: len(called) - len(self.actual_path)]
+        return ""
+
+    def link(self, path: str) -> str:
+        """``path`` (``/reviews/01J...``) as the client reaches it (``/prod/reviews/01J...``)."""
+        return self.base_path + path
 
     @classmethod
     def from_event(cls, event: object) -> Request:
@@ -94,6 +105,7 @@ class Request:
         single_headers = mapping("headers", str)
         multi_headers = mapping("multiValueHeaders", list)
         single_query = mapping("queryStringParameters", str)
+        path_parameters = mapping("pathParameters", str)
         multi_query = mapping("multiValueQueryStringParameters", list)
         is_base64 = event.get("isBase64Encoded") or False
         if not isinstance(is_base64, bool):
@@ -107,7 +119,18 @@ class Request:
         headers.update({name.lower(): value for name, value in single_headers.items()})
         query = {name: [value] for name, value in single_query.items()}
         query.update({name: values for name, values in multi_query.items() if values})
-        return cls(method, path, headers, query, event.get("body"), bool(is_base64), dict(context))
+        actual_path = text("path") or path
+        return cls(
+            method,
+            path,
+            headers,
+            query,
+            event.get("body"),
+            bool(is_base64),
+            dict(context),
+            path_parameters,
+            actual_path,
+        )
 
     def single(self, name: str) -> str | None:
         """The one value of query parameter ``name`` (None without it); ApiError 400 when it is repeated."""
@@ -175,15 +198,23 @@ def _json_default(value: Any) -> Any:
 
 
 def respond(
-    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    request: Request, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """A proxy-integration response with a JSON body."""
+    """A proxy-integration response with a JSON body, or none (``body`` None: 204, 304)."""
+    all_headers = {**cors_headers(request.origin), **(headers or {})}
+    if body is None:
+        del all_headers["Content-Type"]
     return {
         "statusCode": status,
-        "headers": {**cors_headers(request.origin), **(headers or {})},
+        "headers": all_headers,
         # ASCII escapes: an answer that echoes odd client input (a parameter name, say) still encodes.
-        "body": json.dumps(body, default=_json_default),
+        "body": "" if body is None else json.dumps(body, default=_json_default),
     }
+
+
+def plain(value: Any) -> Any:
+    """``value`` with DynamoDB's Decimals as JSON numbers (for answers stored in an idempotency record)."""
+    return json.loads(json.dumps(value, default=_json_default))
 
 
 def error_response(request: Request, error: ApiError, **extra: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The use cases: create a review, list a product's or a reviewer's reviews.
+"""The public use cases: create a review, read one, list a product's or a reviewer's published reviews.
 
 Each takes a checked ``Request`` and answers a proxy response; failures are ``ApiError``s from the
 catalogue (``errors.py``), which the handler turns into answers.
@@ -6,23 +6,35 @@ catalogue (``errors.py``), which the handler turns into answers.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
-from . import auth, contract, ids, paging, store, validation
+from . import auth, changes, contract, idempotency, ids, paging, policy, store, validation
 from .errors import ApiError, Error
+from .etag import Version, none_match
 from .protocol import Request, respond
-from .schema import ID_SCHEMAS, IDEMPOTENCY_KEY_SCHEMA, LIMIT_SCHEMA, review_schema
+from .schema import ID_SCHEMAS, LIMIT_SCHEMA, review_schema
+from .views import not_found, public, review_id_from, review_location
 
 #: ``limit``: ASCII digits only (str.isdigit also accepts "²", which int() rejects).
 LIMIT_DIGITS = validation.compiled_pattern("^[0-9]{1,3}$")
 #: The body schema without and with an authenticated principal, built once rather than per request.
 BODY_SCHEMAS = {principal: review_schema(reviewer_from_principal=principal) for principal in (False, True)}
-#: The fields of a review as the API shows it, in order; an absent comment shows as null.
-REVIEW_FIELDS = ("review_id", "product_id", "reviewer_id", "rating", "comment", "created_at")
+
+
+def caller_as(field: str, payload: dict[str, Any], principal: str | None) -> str:
+    """The id in ``payload[field]`` (a reviewer or reporter), which must be the authenticated caller when there
+    is one (who may then leave it out); ApiError 403 otherwise."""
+    if principal is None:
+        return str(payload[field])
+    if payload.setdefault(field, principal) != principal:
+        raise ApiError(Error.FORBIDDEN, f"{field} must be the authenticated caller (or left out).")
+    if validation.problems(ID_SCHEMAS[contract.REVIEWER_INDEX_KEY], principal):
+        raise ApiError(
+            Error.FORBIDDEN,
+            f"The authenticated caller's id cannot be a {field}.",
+            ["principal: must be 1-256 visible ASCII characters"],
+        )
+    return principal
 
 
 def _review_from(payload: Any, principal: str | None) -> dict[str, Any]:
@@ -31,75 +43,111 @@ def _review_from(payload: Any, principal: str | None) -> dict[str, Any]:
     if problems:
         raise ApiError(Error.VALIDATION_FAILED, "The review is not valid.", problems)
     review = {name: value for name, value in payload.items() if value is not None}
-    if principal is not None:
-        if review.setdefault("reviewer_id", principal) != principal:
-            raise ApiError(Error.FORBIDDEN, "reviewer_id must be the authenticated caller (or left out).")
-        if validation.problems(ID_SCHEMAS["reviewer_id"], principal):
-            raise ApiError(
-                Error.FORBIDDEN,
-                "The authenticated caller's id cannot be a reviewer_id.",
-                ["principal: must be 1-256 visible ASCII characters"],
-            )
+    caller_as(contract.REVIEWER_INDEX_KEY, review, principal)
     return review
 
 
-def _idempotency_claim(
-    request: Request, review: dict[str, Any], principal: str | None
-) -> store.IdempotencyClaim | None:
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        return None
-    if validation.problems(IDEMPOTENCY_KEY_SCHEMA, key):
-        raise ApiError(
-            Error.INVALID_IDEMPOTENCY_KEY, "Idempotency-Key must be 16-255 printable ASCII characters, e.g. a UUID."
-        )
-    # Keys are per caller when there is one; hashing keeps client-chosen text out of the table's keys.
-    digest = hashlib.sha256(f"{principal or ''}\n{key}".encode()).hexdigest()
-    fingerprint = hashlib.sha256(json.dumps(review, sort_keys=True).encode()).hexdigest()
-    return store.IdempotencyClaim(partition_key=contract.IDEMPOTENCY_KEY_PREFIX + digest, fingerprint=fingerprint)
-
-
-def _public(review: dict[str, Any]) -> dict[str, Any]:
-    return {name: review.get(name) for name in REVIEW_FIELDS}
-
-
-def _created(request: Request, review: dict[str, Any], replayed: bool) -> dict[str, Any]:
-    location = f"{request.stage_path}?product_id={quote(review['product_id'], safe='')}"
-    body = {"review": _public(review), "location": location}
-    headers = {"Location": location}
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return respond(request, 201, body, headers)
-
-
-def create_review(request: Request) -> dict[str, Any]:
-    """Store the review in the body and answer 201 with it (or with the earlier one, on a retry)."""
+def write_token(request: Request) -> None:
     parameter_name = auth.write_token_parameter()
     if parameter_name:
         auth.require_write_token(request.headers, parameter_name)
+
+
+def create_review(request: Request) -> dict[str, Any]:
+    """Store the review in the body and answer 201 with it (or with the first answer, on a retry)."""
+    write_token(request)
     principal = auth.principal(request.context)
     review = _review_from(request.json_body(), principal)
-    claim = _idempotency_claim(request, review, principal)
-    review[contract.SORT_KEY] = ids.new_review_id()
-    review["created_at"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+    claim = idempotency.claim(request.headers, principal, review, owner=review[contract.REVIEWER_INDEX_KEY])
+    created_at = store.now_iso()
+    status = policy.status_of_new_review()
+    review.update(
+        {
+            contract.SORT_KEY: ids.new_review_id(),
+            "created_at": created_at,
+            "status": status,
+            "version": 1,
+            **policy.queue_attributes(status, "created", created_at),
+        }
+    )
+    product_id, review_id = review[contract.PARTITION_KEY], review[contract.SORT_KEY]
+    items = [store.put_new(review), store.put_new(store.locator(review))]
+    one_each = policy.one_review_per_reviewer()
+    if one_each:
+        items.append(store.put_new(store.marker(review)))
+    items.append(
+        store.summary_update(
+            product_id,
+            None,
+            (status, review["rating"]),
+            store.change_record("created", review_id, status=status, version=1),
+        )
+    )
+    location = review_location(request, review_id)
+    result = changes.answer(
+        201,
+        {"review": public(review), "location": location},
+        {"Location": location, "ETag": Version.of(review).etag},
+    )
     try:
-        store.put_review(review, claim)
-    except store.IdempotencyKeyTaken as taken:
-        if claim is None or taken.record["fingerprint"] != claim.fingerprint:
-            raise ApiError(
-                Error.IDEMPOTENCY_KEY_REUSED, "This Idempotency-Key was used for a different review."
-            ) from taken
-        return _created(request, taken.record["review"], replayed=True)
-    return _created(request, review, replayed=False)
+        return changes.commit(
+            request,
+            items,
+            result,
+            claim=claim,
+            committed=lambda: store.get(store.review_key(product_id, review_id)) is not None,
+        )
+    except store.Cancelled as cancelled:
+        if one_each and cancelled.codes[2] == "ConditionalCheckFailed":
+            raise _review_exists(request, review) from cancelled
+        raise
 
 
-def _listing_request(request: Request) -> tuple[str, str, int, str | None]:
-    """The listing asked for: (id name, id, page size, next_token); ApiError 400 for anything off."""
-    unknown = sorted(set(request.query) - set(contract.LIST_QUERY_PARAMETERS))
+def _review_exists(request: Request, review: dict[str, Any]) -> ApiError:
+    first = store.get(store.marker_key(review[contract.PARTITION_KEY], review[contract.REVIEWER_INDEX_KEY])) or {}
+    location = review_location(request, str(first.get("marks", "")))
+    return ApiError(
+        Error.REVIEW_EXISTS,
+        "This reviewer has reviewed this product already; edit that review instead.",
+        [f"Location: {location}"],
+        headers={"Location": location},
+    )
+
+
+def get_review(request: Request) -> dict[str, Any]:
+    """Answer the published review the path names, with its ``ETag`` (304 when ``If-None-Match`` has it)."""
+    review_id = review_id_from(request)
+    review = store.find_review(review_id)
+    if review is None or review["status"] != contract.STATUS_PUBLISHED:
+        raise not_found(review_id)
+    version = Version.of(review)
+    if none_match(request.headers, version):
+        return respond(request, 304, None, {"ETag": version.etag})
+    return respond(request, 200, {"review": public(review)}, {"ETag": version.etag})
+
+
+def page_size(request: Request) -> int:
+    """The ``limit`` query parameter (default 20); ApiError 400 unless it is 1-100."""
+    limit_text = request.single("limit") or str(LIMIT_SCHEMA["default"])
+    if not LIMIT_DIGITS.search(limit_text) or validation.problems(LIMIT_SCHEMA, int(limit_text)):
+        raise ApiError(
+            Error.INVALID_QUERY,
+            f"limit must be an integer from {LIMIT_SCHEMA['minimum']} to {LIMIT_SCHEMA['maximum']}.",
+        )
+    return int(limit_text)
+
+
+def refuse_unknown_query(request: Request, known: tuple[str, ...]) -> None:
+    unknown = sorted(set(request.query) - set(known))
     if unknown:
         raise ApiError(
             Error.INVALID_QUERY, "Unknown query parameters.", [f"{name}: unknown parameter" for name in unknown]
         )
+
+
+def _listing_request(request: Request) -> tuple[str, str, int, str | None]:
+    """The listing asked for: (id name, id, page size, next_token); ApiError 400 for anything off."""
+    refuse_unknown_query(request, contract.LIST_QUERY_PARAMETERS)
     values = {name: request.single(name) for name in contract.LIST_QUERY_PARAMETERS}
     given = [name for name in (contract.PARTITION_KEY, contract.REVIEWER_INDEX_KEY) if values[name] is not None]
     if len(given) != 1:
@@ -109,17 +157,11 @@ def _listing_request(request: Request) -> tuple[str, str, int, str | None]:
     problems = validation.problems(ID_SCHEMAS[partition_name], partition_value, partition_name)
     if problems:
         raise ApiError(Error.INVALID_QUERY, f"{partition_name} is not valid.", problems)
-    limit_text = values["limit"] or str(LIMIT_SCHEMA["default"])
-    if not LIMIT_DIGITS.search(limit_text) or validation.problems(LIMIT_SCHEMA, int(limit_text)):
-        raise ApiError(
-            Error.INVALID_QUERY,
-            f"limit must be an integer from {LIMIT_SCHEMA['minimum']} to {LIMIT_SCHEMA['maximum']}.",
-        )
-    return partition_name, partition_value, int(limit_text), values["next_token"]
+    return partition_name, partition_value, page_size(request), values["next_token"]
 
 
 def list_reviews(request: Request) -> dict[str, Any]:
-    """Answer one page of a product's or a reviewer's reviews, newest first.
+    """Answer one page of a product's or a reviewer's published reviews, newest first.
 
     ``next_token`` comes back exactly when more reviews follow: the page reads one review more than it
     shows, and only that one's existence makes a token.
@@ -138,7 +180,7 @@ def list_reviews(request: Request) -> dict[str, Any]:
     page = reviews[:limit]
     more = len(reviews) > limit
     body: dict[str, Any] = {
-        "reviews": [_public(review) for review in page],
+        "reviews": [public(review) for review in page],
         "count": len(page),
         "next_token": paging.encode({name: page[-1][name] for name in key_names}) if more else None,
     }

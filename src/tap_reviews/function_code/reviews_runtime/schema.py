@@ -66,6 +66,26 @@ def id_schema(name: str) -> dict[str, Any]:
 #: The rule for each id, by field name, built once.
 ID_SCHEMAS: Final = {name: id_schema(name) for name in (contract.PARTITION_KEY, contract.REVIEWER_INDEX_KEY)}
 
+#: Longest moderation reason and report reason, in characters.
+MAX_REASON_LENGTH: Final = 500
+_RATING = {
+    "type": "integer",
+    "description": f"Whole stars, {MIN_RATING}-{MAX_RATING}.",
+    "minimum": MIN_RATING,
+    "maximum": MAX_RATING,
+}
+_COMMENT = {
+    "type": ["string", "null"],
+    "description": f"Optional free text, at most {MAX_COMMENT_LENGTH} characters, or null.",
+    "maxLength": MAX_COMMENT_LENGTH,
+}
+_REASON = {
+    "type": "string",
+    "description": f"For people: 1-{MAX_REASON_LENGTH} characters.",
+    "minLength": 1,
+    "maxLength": MAX_REASON_LENGTH,
+}
+
 
 def review_schema(*, reviewer_from_principal: bool = False) -> dict[str, Any]:
     """The JSON Schema of a review body.
@@ -83,18 +103,77 @@ def review_schema(*, reviewer_from_principal: bool = False) -> dict[str, Any]:
         "properties": {
             "product_id": ID_SCHEMAS["product_id"],
             "reviewer_id": ID_SCHEMAS["reviewer_id"],
-            "rating": {
-                "type": "integer",
-                "description": f"Whole stars, {MIN_RATING}-{MAX_RATING}.",
-                "minimum": MIN_RATING,
-                "maximum": MAX_RATING,
-            },
-            "comment": {
-                "type": ["string", "null"],
-                "description": f"Optional free text, at most {MAX_COMMENT_LENGTH} characters, or null.",
-                "maxLength": MAX_COMMENT_LENGTH,
-            },
+            "rating": _RATING,
+            "comment": _COMMENT,
         },
         "required": required,
+        "additionalProperties": False,
+    }
+
+
+def review_patch_schema() -> dict[str, Any]:
+    """The JSON Schema of ``PATCH /reviews/{review_id}``: a JSON merge patch (RFC 7396) of the review.
+
+    A field given replaces the stored one; ``"comment": null`` removes the comment; a field left out stays.
+    """
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "ReviewPatch",
+        "description": "The fields to change (JSON merge patch, RFC 7396): rating, comment, or both.",
+        "type": "object",
+        "properties": {"rating": _RATING, "comment": _COMMENT},
+        "minProperties": 1,
+        "additionalProperties": False,
+    }
+
+
+#: The decisions a moderator can make on a review.
+DECISION_PUBLISH: Final = "publish"
+DECISION_REJECT: Final = "reject"
+
+
+def decision_schema() -> dict[str, Any]:
+    """The JSON Schema of ``POST /moderation/reviews/{review_id}/decision``; a rejection needs a reason."""
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "ModerationDecision",
+        "description": "Publish the review, or reject it with a reason its author can be told.",
+        "type": "object",
+        "properties": {
+            "decision": {"type": "string", "enum": [DECISION_PUBLISH, DECISION_REJECT]},
+            "reason": _REASON,
+        },
+        "required": ["decision"],
+        "additionalProperties": False,
+    }
+
+
+def report_schema(*, reporter_from_principal: bool = False) -> dict[str, Any]:
+    """The JSON Schema of ``POST /reviews/{review_id}/reports``.
+
+    Args:
+        reporter_from_principal: API Gateway authenticates callers, who then are the reporter (the body may
+            leave ``reporter_id`` out). Default: False (``reporter_id`` is required).
+    """
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "Report",
+        "description": "A report of abuse: who reports (as reviewer ids are given) and, optionally, why.",
+        "type": "object",
+        "properties": {"reporter_id": ID_SCHEMAS[contract.REVIEWER_INDEX_KEY], "reason": _REASON},
+        "required": [] if reporter_from_principal else ["reporter_id"],
+        "additionalProperties": False,
+    }
+
+
+def erasure_schema() -> dict[str, Any]:
+    """The JSON Schema of ``POST /moderation/erasures``: whose reviews to erase."""
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "Erasure",
+        "description": "Erase every review of one reviewer, in every product (GDPR article 17).",
+        "type": "object",
+        "properties": {"reviewer_id": ID_SCHEMAS[contract.REVIEWER_INDEX_KEY]},
+        "required": ["reviewer_id"],
         "additionalProperties": False,
     }

@@ -1,233 +1,340 @@
-"""The reviews table: one transaction per review (review, product summary, idempotency record), and reads.
+"""The reviews table: every change is one transaction that keeps its product's summary exact; and the reads.
 
-Item kinds in the table, all under the construct's key schema (``product_id``, ``review_id``):
+Item kinds, all under the construct's key schema (``product_id``, ``review_id``):
 
-- a review: ``(product_id, <review id>)`` with ``reviewer_id`` (so it is in the reviewer index);
-- a product's summary: ``(product_id, "#SUMMARY")`` with ``review_count`` and ``rating_total``;
-- an idempotency record: ``("#IDEMPOTENCY#<digest>", "#IDEMPOTENCY")`` with the request's fingerprint, a
-  copy of the review and ``expires_at`` for DynamoDB's time to live.
+- a review: ``(product_id, <review id>)`` with ``reviewer_id`` (so it is in the reviewer index), ``rating``,
+  ``comment``, ``created_at``, ``updated_at``, ``status``, ``version``, its reports and the moderator's last
+  decision; while pending also ``moderation_queue`` and ``queued_at`` (so it is in the moderation queue);
+- its locator: ``("#REVIEW#<review id>", "#REVIEW")`` with ``of_product``, to find a review by id alone;
+- a product's summary: ``(product_id, "#SUMMARY")`` with ``review_count``, ``rating_total`` and
+  ``rating_1`` ... ``rating_5`` over its published reviews, and ``last_change``, the change that last wrote
+  it (the table's stream turns each one into one event);
+- with one review per reviewer, a marker: ``(product_id, "#REVIEWER#<reviewer id>")`` with the review's id;
+- an idempotency record: ``("#IDEMPOTENCY#<digest>", "#IDEMPOTENCY")`` with the request's fingerprint, its
+  answer, ``expires_at`` for DynamoDB's time to live, and ``reviewer_id`` when the answer holds a review.
 
-Only reviews have ``reviewer_id``, so only reviews are in the reviewer index; only reviews have a sort
-key above ``REVIEW_SORT_KEY_FLOOR``, so listing a product returns only reviews.
+Every change to a review updates its summary in the same transaction, by the difference between what the
+old and the new version count: so the summary always equals a recount of the product's published reviews.
+Only reviews have a sort key above ``REVIEW_SORT_KEY_FLOOR``, so listing a partition returns only reviews.
 """
 
 from __future__ import annotations
 
-import os
 import random
+import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import clients, contract
+from . import contract
+from .dynamo import dynamodb, from_item, table_name, to_item
 from .errors import Unavailable
+from .idempotency import KeyTaken
 
-#: How long a retried POST with the same Idempotency-Key gets the stored review back.
-IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
-#: Attempts at a transaction that lost a race with another write to the same product summary.
+#: Attempts at a transaction that lost a race with another write to the same item.
 TRANSACTION_ATTEMPTS = 4
+#: A review version as the summary counts it: (status, rating); None for no review.
+State = tuple[str, int] | None
+RATINGS = range(1, 6)
 
 
-def dynamodb() -> Any:
-    """The DynamoDB client."""
-    return clients.client("dynamodb")
+class Cancelled(Exception):
+    """DynamoDB cancelled the transaction, writing nothing, because a condition failed.
 
+    ``codes`` has one entry per item: ``ConditionalCheckFailed`` for each failed condition, ``None`` else.
+    """
 
-def _table_name() -> str:
-    return os.environ[contract.ENV_TABLE_NAME]
-
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def _to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in values.items()}
-
-
-def _from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
-
-
-@dataclass(frozen=True)
-class IdempotencyClaim:
-    """Store the review only if no live record holds this key; remember the request's fingerprint."""
-
-    partition_key: str
-    fingerprint: str
-
-
-class IdempotencyKeyTaken(Exception):
-    """Another request already used the Idempotency-Key; ``record`` is what it stored."""
-
-    def __init__(self, record: dict[str, Any]):
-        super().__init__("idempotency key already used")
-        self.record = record
+    def __init__(self, codes: list[str]):
+        super().__init__(f"transaction cancelled: {codes}")
+        self.codes = codes
 
 
 class StoreBusy(Unavailable):
-    """The transaction kept losing races for the same product; the caller should retry later."""
+    """The transaction kept losing races for the same items; the caller should retry later."""
 
 
-def _cancellation_codes(error: Exception) -> list[str]:
+def now_iso() -> str:
+    """The time now, as reviews record it (ISO 8601, milliseconds, UTC)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+# --------------------------------------------------------------------------------------------- keys and items
+
+
+def review_key(product_id: str, review_id: str) -> dict[str, Any]:
+    return to_item({contract.PARTITION_KEY: product_id, contract.SORT_KEY: review_id})
+
+
+def locator_key(review_id: str) -> dict[str, Any]:
+    return to_item(
+        {contract.PARTITION_KEY: contract.LOCATOR_PREFIX + review_id, contract.SORT_KEY: contract.LOCATOR_SORT_KEY}
+    )
+
+
+def marker_key(product_id: str, reviewer_id: str) -> dict[str, Any]:
+    return to_item(
+        {contract.PARTITION_KEY: product_id, contract.SORT_KEY: contract.REVIEWER_MARKER_PREFIX + reviewer_id}
+    )
+
+
+def summary_key(product_id: str) -> dict[str, Any]:
+    return to_item({contract.PARTITION_KEY: product_id, contract.SORT_KEY: contract.SUMMARY_SORT_KEY})
+
+
+def put_new(item: dict[str, Any]) -> dict[str, Any]:
+    """Put ``item``, which must not exist yet."""
+    return {
+        "Put": {
+            "TableName": table_name(),
+            "Item": to_item(item),
+            "ConditionExpression": "attribute_not_exists(#sk)",
+            "ExpressionAttributeNames": {"#sk": contract.SORT_KEY},
+        }
+    }
+
+
+def locator(review: dict[str, Any]) -> dict[str, Any]:
+    """The locator item of ``review``."""
+    return {
+        contract.PARTITION_KEY: contract.LOCATOR_PREFIX + review[contract.SORT_KEY],
+        contract.SORT_KEY: contract.LOCATOR_SORT_KEY,
+        contract.LOCATOR_PRODUCT: review[contract.PARTITION_KEY],
+    }
+
+
+def marker(review: dict[str, Any]) -> dict[str, Any]:
+    """The one-review-per-reviewer marker of ``review``."""
+    return {
+        contract.PARTITION_KEY: review[contract.PARTITION_KEY],
+        contract.SORT_KEY: contract.REVIEWER_MARKER_PREFIX + review[contract.REVIEWER_INDEX_KEY],
+        "marks": review[contract.SORT_KEY],
+    }
+
+
+def delete(key: dict[str, Any]) -> dict[str, Any]:
+    """Delete the item at ``key`` (in DynamoDB's JSON), if there is one."""
+    return {"Delete": {"TableName": table_name(), "Key": key}}
+
+
+def summary_delta(before: State, after: State) -> dict[str, int]:
+    """How a product's summary moves when a review goes from ``before`` to ``after``: only published count."""
+    delta = {"review_count": 0, "rating_total": 0, **{f"rating_{stars}": 0 for stars in RATINGS}}
+    for state, sign in ((before, -1), (after, 1)):
+        if state is not None and state[0] == contract.STATUS_PUBLISHED:
+            delta["review_count"] += sign
+            delta["rating_total"] += sign * state[1]
+            delta[f"rating_{state[1]}"] += sign
+    return delta
+
+
+def change_record(change: str, review_id: str, **fields: Any) -> dict[str, Any]:
+    """What ``last_change`` on the summary says about one committed change (the event's source).
+
+    Each is unique (``change_id``), so the summary item always changes and the stream always has a record.
+    """
+    return {"change": change, "review_id": review_id, "change_id": secrets.token_hex(12), "at": now_iso(), **fields}
+
+
+def summary_update(product_id: str, before: State, after: State, change: dict[str, Any]) -> dict[str, Any]:
+    """The transaction item that moves the product's summary from ``before`` to ``after`` and records ``change``."""
+    delta = summary_delta(before, after)
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": summary_key(product_id),
+            "UpdateExpression": "ADD " + ", ".join(f"{name} :{name}" for name in delta) + " SET last_change = :change",
+            "ExpressionAttributeValues": to_item(
+                {**{f":{name}": value for name, value in delta.items()}, ":change": change}
+            ),
+        }
+    }
+
+
+# -------------------------------------------------------------------------------------------------- writes
+
+
+def cancellation_codes(error: Exception) -> list[str]:
+    """DynamoDB's per-item reasons for cancelling a transaction (empty for any other error)."""
     response = getattr(error, "response", {}) or {}
     if response.get("Error", {}).get("Code") != "TransactionCanceledException":
         return []
-    return [reason.get("Code", "None") for reason in response.get("CancellationReasons", [])]
+    return [reason.get("Code") or "None" for reason in response.get("CancellationReasons", [])]
 
 
-def put_review(review: dict[str, Any], claim: IdempotencyClaim | None) -> None:
-    """Write the review, add it to its product's summary and (with ``claim``) record the key: all or nothing.
+def transact(items: list[dict[str, Any]], *, committed: Callable[[], bool], claim_index: int | None = None) -> None:
+    """Write ``items`` all or nothing.
 
-    Raises IdempotencyKeyTaken when ``claim``'s key is already live, StoreBusy when the product's summary
-    stayed contended, and botocore's errors (throttling, unreachable) as they are.
+    Retries a transaction that lost a race (``TransactionConflict``). When the answer is lost (a timeout, a
+    cut connection) asks ``committed`` whether the change is there after all, and returns if so: answering
+    "try again" to a write that committed would make the client write twice.
+
+    Raises:
+        KeyTaken: the idempotency record at ``claim_index`` is live: another request used the key.
+        Cancelled: a condition failed; nothing was written.
+        StoreBusy: the transaction kept losing races.
+        botocore's errors (throttling, unreachable) as they are, when nothing was written.
     """
-    table = _table_name()
-    items: list[dict[str, Any]] = [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": _to_item(review),
-                "ConditionExpression": "attribute_not_exists(#sk)",
-                "ExpressionAttributeNames": {"#sk": contract.SORT_KEY},
-            }
-        },
-        {
-            "Update": {
-                "TableName": table,
-                "Key": _to_item(
-                    {
-                        contract.PARTITION_KEY: review[contract.PARTITION_KEY],
-                        contract.SORT_KEY: contract.SUMMARY_SORT_KEY,
-                    }
-                ),
-                "UpdateExpression": "ADD review_count :one, rating_total :rating",
-                "ExpressionAttributeValues": _to_item({":one": 1, ":rating": review["rating"]}),
-            }
-        },
-    ]
-    if claim is not None:
-        now = int(time.time())
-        items.append(
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": _to_item(
-                        {
-                            contract.PARTITION_KEY: claim.partition_key,
-                            contract.SORT_KEY: contract.IDEMPOTENCY_SORT_KEY,
-                            "fingerprint": claim.fingerprint,
-                            "review": review,
-                            contract.TIME_TO_LIVE_ATTRIBUTE: now + IDEMPOTENCY_TTL_SECONDS,
-                        }
-                    ),
-                    # DynamoDB deletes expired items within days, not at once: an expired record is free.
-                    "ConditionExpression": "attribute_not_exists(#pk) OR #expires < :now",
-                    "ExpressionAttributeNames": {
-                        "#pk": contract.PARTITION_KEY,
-                        "#expires": contract.TIME_TO_LIVE_ATTRIBUTE,
-                    },
-                    "ExpressionAttributeValues": _to_item({":now": now}),
-                }
-            }
-        )
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
             dynamodb().transact_write_items(TransactItems=items)
             return
         except ClientError as error:
-            codes = _cancellation_codes(error)
-            if claim is not None and len(codes) == 3 and codes[2] == "ConditionalCheckFailed":
-                record = idempotency_record(claim.partition_key)
+            codes = cancellation_codes(error)
+            if claim_index is not None and len(codes) > claim_index and codes[claim_index] == "ConditionalCheckFailed":
+                record = idempotency_record(from_item(items[claim_index]["Put"]["Item"])[contract.PARTITION_KEY])
                 if record is None:  # expired and deleted between the write and the read: try again
                     continue
-                raise IdempotencyKeyTaken(record) from error
+                raise KeyTaken(record) from error
+            if "ConditionalCheckFailed" in codes:
+                raise Cancelled(codes) from error
             if "TransactionConflict" not in codes:
-                if codes:  # cancelled: DynamoDB wrote nothing
+                if codes:  # cancelled for another reason (throttled): DynamoDB wrote nothing
                     raise
-                _raise_unless_committed(review, error)
+                _raise_unless(committed, error)
                 return
         except BotoCoreError as error:  # timed out or cut off: the write may or may not have happened
-            _raise_unless_committed(review, error)
+            _raise_unless(committed, error)
             return
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
     raise StoreBusy()
 
 
-def _raise_unless_committed(review: dict[str, Any], error: Exception) -> None:
-    """Return if the review is stored after all (its reply was lost), else re-raise ``error``.
-
-    Answering "try again" to a write that committed would make the client store the review twice.
-    """
+def _raise_unless(committed: Callable[[], bool], error: Exception) -> None:
     try:
-        found = "Item" in dynamodb().get_item(
-            TableName=_table_name(),
-            Key=_to_item({name: review[name] for name in (contract.PARTITION_KEY, contract.SORT_KEY)}),
-            ConsistentRead=True,
-            ProjectionExpression="#sk",
-            ExpressionAttributeNames={"#sk": contract.SORT_KEY},
-        )
+        found = committed()
     except Exception:
         raise error from None
     if not found:
         raise error
 
 
+# --------------------------------------------------------------------------------------------------- reads
+
+
+def get(key: dict[str, Any], *, consistent: bool = True) -> dict[str, Any] | None:
+    """The item at ``key`` (DynamoDB's JSON), or None."""
+    item = dynamodb().get_item(TableName=table_name(), Key=key, ConsistentRead=consistent).get("Item")
+    return None if item is None else from_item(item)
+
+
+def product_of(review_id: str) -> str | None:
+    """The product review ``review_id`` is about (its locator, read consistently), or None: no such review."""
+    found = get(locator_key(review_id))
+    return None if found is None else str(found[contract.LOCATOR_PRODUCT])
+
+
+def find_review(review_id: str) -> dict[str, Any] | None:
+    """Review ``review_id`` as stored, in any status, read consistently; None when there is none."""
+    product_id = product_of(review_id)
+    return None if product_id is None else get(review_key(product_id, review_id))
+
+
 def idempotency_record(partition_key: str) -> dict[str, Any] | None:
     """The live idempotency record under ``partition_key``, read consistently, or None."""
-    response = dynamodb().get_item(
-        TableName=_table_name(),
-        Key=_to_item({contract.PARTITION_KEY: partition_key, contract.SORT_KEY: contract.IDEMPOTENCY_SORT_KEY}),
-        ConsistentRead=True,
-    )
-    item = response.get("Item")
-    if item is None:
-        return None
-    record = _from_item(item)
-    return record if record[contract.TIME_TO_LIVE_ATTRIBUTE] >= int(time.time()) else None
+    record = get(to_item({contract.PARTITION_KEY: partition_key, contract.SORT_KEY: contract.IDEMPOTENCY_SORT_KEY}))
+    return record if record is not None and record[contract.TIME_TO_LIVE_ATTRIBUTE] >= int(time.time()) else None
+
+
+def _query_until(request: dict[str, Any], limit: int, start_key: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Up to ``limit`` items the query returns after ``start_key``. A Query stops at 1 MB of data (and a
+    filter may drop items), so it goes on from where DynamoDB stopped until it has ``limit`` or none are left."""
+    found: list[dict[str, Any]] = []
+    next_key = to_item(start_key) if start_key else None
+    while len(found) < limit:
+        page = dynamodb().query(
+            **request, Limit=limit - len(found), **({"ExclusiveStartKey": next_key} if next_key else {})
+        )
+        found += [from_item(item) for item in page.get("Items", [])]
+        next_key = page.get("LastEvaluatedKey")
+        if not next_key:
+            break
+    return found[:limit]
 
 
 def reviews_page(
     *, partition_name: str, partition_value: str, index_name: str | None, limit: int, start_key: dict[str, str] | None
 ) -> list[dict[str, Any]]:
-    """Up to ``limit`` reviews under a product (table) or a reviewer (index), newest first, after ``start_key``.
-
-    Fewer only when no more exist: a Query stops at 1 MB of data as well as at its Limit, so it goes on from
-    where DynamoDB stopped until it has ``limit`` reviews or none are left (one request, normally).
-    """
+    """Up to ``limit`` published reviews of a product (table) or a reviewer (index), newest first, after
+    ``start_key``; fewer only when no more exist."""
     request: dict[str, Any] = {
-        "TableName": _table_name(),
+        "TableName": table_name(),
         "KeyConditionExpression": "#pk = :value AND #sk > :floor",
-        "ExpressionAttributeNames": {"#pk": partition_name, "#sk": contract.SORT_KEY},
-        "ExpressionAttributeValues": _to_item({":value": partition_value, ":floor": contract.REVIEW_SORT_KEY_FLOOR}),
+        "FilterExpression": "#status = :published",
+        "ExpressionAttributeNames": {"#pk": partition_name, "#sk": contract.SORT_KEY, "#status": "status"},
+        "ExpressionAttributeValues": to_item(
+            {
+                ":value": partition_value,
+                ":floor": contract.REVIEW_SORT_KEY_FLOOR,
+                ":published": contract.STATUS_PUBLISHED,
+            }
+        ),
         "ScanIndexForward": False,
     }
     if index_name:
         request["IndexName"] = index_name
-    reviews: list[dict[str, Any]] = []
-    next_key = _to_item(start_key) if start_key else None
-    while len(reviews) < limit:
-        page = dynamodb().query(
-            **request, Limit=limit - len(reviews), **({"ExclusiveStartKey": next_key} if next_key else {})
-        )
-        reviews += [_from_item(item) for item in page.get("Items", [])]
+    return _query_until(request, limit, start_key)
+
+
+def queue_page(*, limit: int, start_key: dict[str, str] | None) -> list[dict[str, Any]]:
+    """Up to ``limit`` pending reviews from the moderation queue, longest waiting first, after ``start_key``."""
+    request = {
+        "TableName": table_name(),
+        "IndexName": contract.MODERATION_QUEUE_INDEX_NAME,
+        "KeyConditionExpression": "#queue = :pending",
+        "ExpressionAttributeNames": {"#queue": contract.MODERATION_QUEUE_KEY},
+        "ExpressionAttributeValues": to_item({":pending": contract.STATUS_PENDING}),
+        "ScanIndexForward": True,
+    }
+    return _query_until(request, limit, start_key)
+
+
+def reviewer_items(reviewer_id: str, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` items holding the reviewer's data: reviews in any status and idempotency records."""
+    request = {
+        "TableName": table_name(),
+        "IndexName": contract.REVIEWER_INDEX_NAME,
+        "KeyConditionExpression": "#reviewer = :reviewer",
+        "ExpressionAttributeNames": {"#reviewer": contract.REVIEWER_INDEX_KEY},
+        "ExpressionAttributeValues": to_item({":reviewer": reviewer_id}),
+    }
+    return _query_until(request, limit, None)
+
+
+def moderation_backlog() -> tuple[int, str | None]:
+    """How many reviews wait in the moderation queue, and when the longest-waiting one was queued."""
+    request: dict[str, Any] = {
+        "TableName": table_name(),
+        "IndexName": contract.MODERATION_QUEUE_INDEX_NAME,
+        "KeyConditionExpression": "#queue = :pending",
+        "ExpressionAttributeNames": {"#queue": contract.MODERATION_QUEUE_KEY},
+        "ExpressionAttributeValues": to_item({":pending": contract.STATUS_PENDING}),
+    }
+    oldest = _query_until(request, 1, None)
+    count = 0
+    next_key = None
+    while True:
+        page = dynamodb().query(**request, Select="COUNT", **({"ExclusiveStartKey": next_key} if next_key else {}))
+        count += int(page.get("Count", 0))
         next_key = page.get("LastEvaluatedKey")
         if not next_key:
             break
-    return reviews
+    return count, (str(oldest[0][contract.MODERATION_QUEUE_SORT_KEY]) if oldest else None)
+
+
+def summary_of(stored: dict[str, Any]) -> dict[str, Any]:
+    """``{"review_count", "average_rating", "histogram"}`` from a stored summary item (or ``{}``)."""
+    count = int(stored.get("review_count", 0))
+    total = int(stored.get("rating_total", 0))
+    return {
+        "review_count": count,
+        "average_rating": round(total / count, 2) if count else None,
+        "histogram": {str(stars): int(stored.get(f"rating_{stars}", 0)) for stars in RATINGS},
+    }
 
 
 def product_summary(product_id: str) -> dict[str, Any]:
-    """``{"review_count": N, "average_rating": x | None}`` for every review of the product."""
-    response = dynamodb().get_item(
-        TableName=_table_name(),
-        Key=_to_item({contract.PARTITION_KEY: product_id, contract.SORT_KEY: contract.SUMMARY_SORT_KEY}),
-        ProjectionExpression="review_count, rating_total",
-    )
-    summary = _from_item(response.get("Item", {}))
-    count = int(summary.get("review_count", 0))
-    total = int(summary.get("rating_total", 0))
-    return {"review_count": count, "average_rating": round(total / count, 2) if count else None}
+    """The summary of every published review of the product (eventually consistent read)."""
+    return summary_of(get(summary_key(product_id), consistent=False) or {})

@@ -9,9 +9,57 @@ import json
 import os
 import sys
 import time
+from contextvars import ContextVar
 from typing import Any
 
 from . import contract
+
+#: Metrics the request's use case counted (``count``), written with its log line.
+_counted: ContextVar[dict[str, int] | None] = ContextVar("reviews_request_metrics", default=None)
+
+
+def start() -> None:
+    """Begin counting the request's metrics."""
+    _counted.set({})
+
+
+def count(name: str, value: int = 1) -> None:
+    """Add ``value`` to metric ``name`` for this request (dropped outside a request)."""
+    counted = _counted.get()
+    if counted is not None:
+        counted[name] = counted.get(name, 0) + value
+
+
+def counted() -> dict[str, int]:
+    """The metrics counted since ``start``, and stop counting."""
+    found = _counted.get() or {}
+    _counted.set(None)
+    return found
+
+
+def _emf(metrics: dict[str, int], units: dict[str, str]) -> dict[str, Any]:
+    """The embedded-metric-format part of a log line for ``metrics``."""
+    return {
+        contract.METRICS_DIMENSION: os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local"),
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": contract.METRICS_NAMESPACE,
+                    "Dimensions": [[contract.METRICS_DIMENSION]],
+                    "Metrics": [{"Name": name, "Unit": units.get(name, "Count")} for name in metrics],
+                }
+            ],
+        },
+        **metrics,
+    }
+
+
+def log_metrics(message: str, metrics: dict[str, int], *, units: dict[str, str] | None = None) -> None:
+    """Write a log line carrying ``metrics`` (a scheduled measurement, say)."""
+    line = {"level": "INFO", "message": message, **_emf(metrics, units or {})}
+    sys.stdout.write(json.dumps(line, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
 
 
 def log_request(
@@ -39,17 +87,6 @@ def log_request(
         "environment": os.environ.get(contract.ENV_ENVIRONMENT_SUFFIX),
     }
     if metrics:
-        line[contract.METRICS_DIMENSION] = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
-        line["_aws"] = {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": contract.METRICS_NAMESPACE,
-                    "Dimensions": [[contract.METRICS_DIMENSION]],
-                    "Metrics": [{"Name": name, "Unit": "Count"} for name in metrics],
-                }
-            ],
-        }
-        line.update(metrics)
+        line.update(_emf(metrics, {}))
     sys.stdout.write(json.dumps(line, separators=(",", ":")) + "\n")
     sys.stdout.flush()

@@ -7,6 +7,7 @@ schema cannot grow a rule the function silently skips.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from typing import Any
@@ -26,6 +27,8 @@ SUPPORTED_KEYWORDS = frozenset(
         "pattern",
         "minimum",
         "maximum",
+        "enum",
+        "minProperties",
     }
 )
 
@@ -57,6 +60,11 @@ def compiled_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def json_text(value: Any) -> str:
+    """``value`` as JSON writes it (``"publish"``, ``null``)."""
+    return json.dumps(value)
+
+
 def _is_unicode(text: str) -> bool:
     # JSON's \ud800 escapes decode to lone surrogates, which no store or response can encode.
     try:
@@ -78,7 +86,11 @@ def problems(schema: dict[str, Any], value: Any, path: str = "") -> list[str]:
         if not any(_is_type(value, name) for name in allowed):
             return [f"{where}: must be {' or '.join(allowed)}"]
     found: list[str] = []
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{where}: must be one of {', '.join(json_text(option) for option in schema['enum'])}"]
     if isinstance(value, dict):
+        if len(value) < schema.get("minProperties", 0):
+            found.append(f"{where}: at least {schema['minProperties']} field(s)")
         properties: dict[str, Any] = schema.get("properties", {})
         for name in schema.get("required", []):
             if name not in value:
