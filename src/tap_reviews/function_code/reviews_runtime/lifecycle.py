@@ -193,6 +193,9 @@ def delete(request: Request, *, author: str | None, caller: str) -> dict[str, An
         if version is None:
             current = store.find_review(review_id)
             if current is None:
+                record = store.idempotency_record(claim.partition_key) if claim else None
+                if claim is not None and record is not None:  # a retry of the deletion that took it away
+                    return changes.send(request, idempotency.replay(idempotency.KeyTaken(record), claim), replayed=True)
                 raise not_found(review_id)
             if author is not None and current[contract.REVIEWER_INDEX_KEY] != author:
                 raise ApiError(Error.FORBIDDEN, "Only the review's author may delete it.")
