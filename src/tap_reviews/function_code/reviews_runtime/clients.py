@@ -22,15 +22,17 @@ CLIENT_CONFIG = Config(
 _clients: dict[str, Any] = {}
 
 
-def client(service: Literal["dynamodb", "ssm"]) -> Any:
+def client(service: Literal["dynamodb", "ssm", "events"]) -> Any:
     """The shared client for ``service`` (``CLIENT_CONFIG``, the request's time budget), created on first use."""
     if service not in _clients:
         # One literal per call: boto3's type stubs pick the client type from the service name.
-        created: Any = (
-            boto3.client("dynamodb", config=CLIENT_CONFIG)
-            if service == "dynamodb"
-            else boto3.client("ssm", config=CLIENT_CONFIG)
-        )
+        created: Any
+        if service == "dynamodb":
+            created = boto3.client("dynamodb", config=CLIENT_CONFIG)
+        elif service == "ssm":
+            created = boto3.client("ssm", config=CLIENT_CONFIG)
+        else:
+            created = boto3.client("events", config=CLIENT_CONFIG)
         deadline.watch(created)
         _clients[service] = created  # shared only once its budget checks are in place
     return _clients[service]

@@ -126,5 +126,6 @@ BACKLOG_EVENT: Final = {"tap_reviews": "measure-moderation-backlog"}
 #: change (``"Review " + change.title()``).
 EVENT_SOURCE: Final = "tap-reviews"
 CHANGES: Final = ("created", "updated", "deleted", "published", "rejected", "held", "erased")
-#: Handler of the function that turns the table's stream into events.
+#: Handler of the function that turns the table's stream into events, and its bus's name.
 EVENTS_HANDLER: Final = "reviews_runtime.publisher.handler"
+ENV_EVENT_BUS_NAME: Final = "EVENT_BUS_NAME"
