@@ -18,6 +18,7 @@ import pytest  # noqa: E402
 from aws_cdk import aws_apigateway as apigateway  # noqa: E402
 from aws_cdk import aws_cognito as cognito  # noqa: E402
 from aws_cdk import aws_dynamodb as dynamodb  # noqa: E402
+from aws_cdk import aws_events as events  # noqa: E402
 from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_logs as logs  # noqa: E402
@@ -25,7 +26,7 @@ from aws_cdk import aws_sns as sns  # noqa: E402
 from aws_cdk import cx_api  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
-from tap_reviews import AlarmThresholds, ProductReviewsApi  # noqa: E402
+from tap_reviews import AlarmThresholds, ModerationPolicy, ProductReviewsApi  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV = cdk.Environment(account="123456789012", region="us-east-2")
@@ -63,11 +64,15 @@ def customize_every_prop(stack: cdk.Stack) -> ProductReviewsApi:
             function_errors=0,
             function_throttles=5,
             table_throttles=10,
+            oldest_pending_review_age=cdk.Duration.hours(1),
         ),
         alarm_topic=sns.Topic(stack, "AlarmTopic"),
         write_token_parameter_name="/tap/auth/token",
         web_acl_arn=WEB_ACL_ARN,
         encryption_key=kms.Key(stack, "TableKey", enable_key_rotation=True),
+        moderation=ModerationPolicy.PRE_MODERATION,
+        report_threshold=5,
+        event_bus=events.EventBus(stack, "ShopEvents"),
     )
 
 
@@ -88,14 +93,25 @@ def cognito_writes(stack: cdk.Stack) -> ProductReviewsApi:
         standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
     )
     authorizer = apigateway.CognitoUserPoolsAuthorizer(stack, "Authorizer", cognito_user_pools=[users])
-    return ProductReviewsApi(stack, "Reviews", authorizer=authorizer)
+    return ProductReviewsApi(
+        stack,
+        "Reviews",
+        authorizer=authorizer,
+        one_review_per_reviewer=True,
+        moderator_authorizer=authorizer,
+        moderator_scopes=["reviews/moderate"],
+    )
 
 
 def iam_writes(stack: cdk.Stack) -> ProductReviewsApi:
-    """Writes signed with SigV4, and one role (say, the shop's order system) granted them."""
-    reviews = ProductReviewsApi(stack, "Reviews", iam_write_authorization=True)
+    """Writes signed with SigV4, one role (say, the shop's order system) granted them, one to moderate."""
+    reviews = ProductReviewsApi(
+        stack, "Reviews", iam_write_authorization=True, moderation=ModerationPolicy.POST_MODERATION
+    )
     poster = iam.Role(stack, "Poster", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     reviews.grant_write(poster)
+    moderator = iam.Role(stack, "Moderator", assumed_by=iam.AccountRootPrincipal())
+    reviews.grant_moderate(moderator)
     return reviews
 
 

@@ -21,12 +21,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .props import AlarmThresholds
+    from .props import AlarmThresholds, ModerationPolicy
     from .reviews_api import ProductReviewsApi
 
-__all__ = ["AlarmThresholds", "ProductReviewsApi"]
+__all__ = ["AlarmThresholds", "ModerationPolicy", "ProductReviewsApi"]
 
-_HOMES = {"AlarmThresholds": ".props", "ProductReviewsApi": ".reviews_api"}
+_HOMES = {"AlarmThresholds": ".props", "ModerationPolicy": ".props", "ProductReviewsApi": ".reviews_api"}
 
 
 def __getattr__(name: str) -> Any:

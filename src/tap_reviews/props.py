@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_logs as logs
 
 from ._problems import Problems
+from .function_code.reviews_runtime import contract
 
 #: Seed 004's stage limits: 10 requests a second, bursts of 20.
 DEFAULT_THROTTLE = apigateway.ThrottleSettings(rate_limit=10, burst_limit=20)
@@ -48,7 +50,32 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 PARAMETER_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+|(/[A-Za-z0-9_.-]+)+")
 #: SSM allows 1011 characters for the whole parameter ARN; this leaves room for the longest ARN prefix.
 MAX_PARAMETER_NAME_LENGTH = 940
+#: An OAuth 2.0 scope token (RFC 6749, section 3.3): %x21 / %x23-5B / %x5D-7E.
+SCOPE_PATTERN = re.compile(r"[!#-\[\]-~]+")
 WEB_ACL_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+")
+
+
+class ModerationPolicy(Enum):
+    """When reviews are published, and what moderators do.
+
+    Whatever the policy, moderators can list the queue, publish or reject, remove any review and erase a
+    reviewer, and reports past ``report_threshold`` send a published review back to the queue.
+
+    Attributes:
+        NONE: Reviews are published as soon as they are written. The default.
+        PRE_MODERATION: New and edited reviews wait in the moderation queue (status ``pending``) until a
+            moderator publishes them; only published reviews are listed and counted.
+        POST_MODERATION: Reviews are published at once; a moderator may reject them later, which takes them
+            out of listings and the summary and keeps the moderator's reason.
+    """
+
+    NONE = contract.MODERATION_NONE
+    PRE_MODERATION = contract.MODERATION_PRE
+    POST_MODERATION = contract.MODERATION_POST
+
+
+#: The most reports a threshold may ask for (a higher one would never be reached in practice).
+MAX_REPORT_THRESHOLD = 1000
 
 
 @dataclass(frozen=True)
@@ -70,7 +97,9 @@ class AlarmThresholds:
         function_throttles: Fire when Lambda throttles more than this many invocations in 5 minutes (the
             reserved or account concurrency is exhausted), 0 or more. Default: None.
         table_throttles: Fire when DynamoDB throttles more than this many requests in 5 minutes, reads and
-            writes, on the table and its index, 0 or more. Default: None.
+            writes, on the table and its indexes, 0 or more. Default: None.
+        oldest_pending_review_age: Fire when a review has waited in the moderation queue longer than this,
+            1 minute to 14 days (measured every 5 minutes). Default: None.
     """
 
     client_error_rate_percent: float | None = 10
@@ -79,6 +108,7 @@ class AlarmThresholds:
     function_errors: int | None = None
     function_throttles: int | None = None
     table_throttles: int | None = None
+    oldest_pending_review_age: Duration | None = None
 
 
 DEFAULT_ALARM_THRESHOLDS = AlarmThresholds()
@@ -134,6 +164,12 @@ def validate(
     iam_write_authorization: object,
     web_acl_arn: object,
     deletion_protection: object,
+    moderation: object,
+    report_threshold: object,
+    one_review_per_reviewer: object,
+    moderator_authorizer: object,
+    moderator_scopes: object,
+    event_bus: object,
 ) -> None:
     """Raise one ValueError listing every prop that is out of bounds, before anything is created."""
     problems = _Problems()
@@ -151,6 +187,7 @@ def validate(
         ("lambda_insights", lambda_insights),
         ("point_in_time_recovery", point_in_time_recovery),
         ("iam_write_authorization", iam_write_authorization),
+        ("one_review_per_reviewer", one_review_per_reviewer),
     ):
         problems.type_of(prop, flag, bool, "True or False")
     if deletion_protection is not None:
@@ -214,7 +251,71 @@ def validate(
             "CloudFormation would fail on it. Leave deletion_protection out (DESTROY turns it off) or keep "
             "the table with RemovalPolicy.RETAIN."
         )
+    _validate_moderation(
+        problems,
+        moderation=moderation,
+        report_threshold=report_threshold,
+        authorizer=authorizer,
+        iam_write_authorization=iam_write_authorization,
+        one_review_per_reviewer=one_review_per_reviewer,
+        moderator_authorizer=moderator_authorizer,
+        moderator_scopes=moderator_scopes,
+    )
+    if event_bus is not None and not hasattr(event_bus, "event_bus_arn"):
+        problems.add(f"event_bus must be an aws_events.IEventBus, got {event_bus!r}.")
     problems.raise_if_any("ProductReviewsApi props")
+
+
+def _validate_moderation(
+    problems: _Problems,
+    *,
+    moderation: object,
+    report_threshold: object,
+    authorizer: object,
+    iam_write_authorization: object,
+    one_review_per_reviewer: object,
+    moderator_authorizer: object,
+    moderator_scopes: object,
+) -> None:
+    problems.type_of("moderation", moderation, ModerationPolicy, "a ModerationPolicy")
+    problems.number(
+        "report_threshold", report_threshold, low=1, high=MAX_REPORT_THRESHOLD, integer=True, unit=" reports"
+    )
+    if one_review_per_reviewer is True and authorizer is None and iam_write_authorization is not True:
+        problems.add(
+            "one_review_per_reviewer=True needs authenticated writes (authorizer or iam_write_authorization): "
+            "otherwise anyone may post under any reviewer_id, so the rule would stop nobody."
+        )
+    if isinstance(moderator_scopes, str) or not isinstance(moderator_scopes, Sequence):
+        problems.add(f"moderator_scopes must be a list of OAuth scopes, got {moderator_scopes!r}.")
+        return
+    for scope in moderator_scopes:
+        if not isinstance(scope, str) or not SCOPE_PATTERN.fullmatch(scope):
+            problems.add(
+                f"moderator_scopes entry {scope!r} is not an OAuth scope (RFC 6749, section 3.3: visible ASCII "
+                "without spaces, quotes or backslashes), such as 'reviews/moderate'."
+            )
+    if moderator_authorizer is None:
+        if moderator_scopes:
+            problems.add(
+                "moderator_scopes needs moderator_authorizer (a CognitoUserPoolsAuthorizer): without it the "
+                "moderation routes use IAM, which has no scopes."
+            )
+        return
+    if not hasattr(moderator_authorizer, "authorizer_id"):
+        problems.add(f"moderator_authorizer must be an aws_apigateway.IAuthorizer, got {moderator_authorizer!r}.")
+        return
+    cognito = getattr(moderator_authorizer, "authorization_type", None) == apigateway.AuthorizationType.COGNITO
+    if cognito and not moderator_scopes:
+        problems.add(
+            "moderator_authorizer is a Cognito user pool authorizer without moderator_scopes: every user of the "
+            "pool could moderate. Give the scope only moderators' tokens carry, such as ['reviews/moderate']."
+        )
+    if not cognito and moderator_scopes:
+        problems.add(
+            "moderator_scopes only apply to a Cognito user pool authorizer (API Gateway checks scopes of "
+            "Cognito access tokens only); a Lambda authorizer decides who moderates in its own policy."
+        )
 
 
 def throttle_limits(throttle: apigateway.ThrottleSettings) -> tuple[float, float]:
@@ -306,6 +407,8 @@ _THRESHOLD_RULES: dict[str, Callable[[_Problems, str, Any], None]] = {
     "function_throttles": lambda p, prop, v: p.number(prop, v, low=0, integer=True),
     "table_throttles": lambda p, prop, v: p.number(prop, v, low=0, integer=True),
 }
+#: The range a moderation backlog age alarm may have, in seconds: a minute to two weeks.
+PENDING_AGE_RANGE = (60, 14 * 24 * 60 * 60)
 
 
 def _validate_alarm_thresholds(problems: _Problems, thresholds: object) -> None:
@@ -316,6 +419,15 @@ def _validate_alarm_thresholds(problems: _Problems, thresholds: object) -> None:
         value = getattr(thresholds, name)
         if value is not None:
             check(problems, f"alarm_thresholds.{name}", value)
+    age = thresholds.oldest_pending_review_age
+    if age is not None:
+        _validate_seconds(
+            problems,
+            "alarm_thresholds.oldest_pending_review_age",
+            age,
+            low=PENDING_AGE_RANGE[0],
+            high=PENDING_AGE_RANGE[1],
+        )
     latency = thresholds.latency_p99
     if latency is None:
         return

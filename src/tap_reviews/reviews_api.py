@@ -13,6 +13,7 @@ from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -21,10 +22,18 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from ._construct.events import build_event_publisher
+from ._construct.findings import acknowledge_nag, nag_resource
 from ._construct.function import build_reviews_function
-from ._construct.monitoring import PERIOD, build_alarms, build_dashboard, table_and_index_metrics
+from ._construct.monitoring import (
+    PERIOD,
+    build_alarms,
+    build_backlog_schedule,
+    build_dashboard,
+    table_and_index_metrics,
+)
 from ._construct.parameters import publish_parameters
-from ._construct.rest_api import WriteAuthorization, build_rest_api
+from ._construct.rest_api import ModeratorAuthorization, WriteAuthorization, build_rest_api
 from ._construct.table import build_reviews_table
 from .function_code.reviews_runtime import contract
 from .props import (
@@ -35,6 +44,7 @@ from .props import (
     DEFAULT_TIMEOUT,
     UNRESERVED_CONCURRENCY_MINIMUM,
     AlarmThresholds,
+    ModerationPolicy,
     is_token_number,
     throttle_limits,
     validate,
@@ -134,12 +144,34 @@ class ProductReviewsApi(Construct):
             ``RemovalPolicy.DESTROY`` (which asks for a deletable table); True with DESTROY is refused.
         encryption_key: A customer managed KMS key to encrypt the table with; the function may use it for
             the table. Default: None (the AWS managed key ``aws/dynamodb``).
+        moderation: When reviews are published: ``ModerationPolicy.NONE`` (at once),
+            ``PRE_MODERATION`` (new and edited reviews wait for a moderator) or ``POST_MODERATION`` (at once;
+            moderators may reject later). Moderators can always list the queue, decide, remove reviews and
+            erase a reviewer. Default: ``ModerationPolicy.NONE``.
+        report_threshold: Reports by different callers that send a published review back to the moderation
+            queue, 1-1000. Default: 3.
+        one_review_per_reviewer: A reviewer may write one review per product; a second answers 409 with the
+            first one's ``Location``. Needs authenticated writes (``authorizer`` or
+            ``iam_write_authorization``). Default: False.
+        moderator_authorizer: The authorizer for the ``/moderation`` routes. With a
+            ``CognitoUserPoolsAuthorizer``, ``moderator_scopes`` is required (API Gateway then accepts only
+            access tokens carrying one of them); a Lambda authorizer decides by its own policy.
+            Default: None (IAM: SigV4-signed requests of principals given ``grant_moderate``).
+        moderator_scopes: OAuth scopes a moderator's Cognito access token must carry, such as
+            ``["reviews/moderate"]`` (RFC 6749, section 3.3). Only with a Cognito ``moderator_authorizer``.
+            Default: none.
+        event_bus: An EventBridge bus to put one event on per committed change to a review (source
+            ``tap-reviews``, detail types ``Review Created``, ``Review Updated``, ``Review Deleted``,
+            ``Review Published``, ``Review Rejected``, ``Review Held``, ``Review Erased``), at least once,
+            from the table's stream; the README documents the schemas. Default: None (no stream, no events).
 
     Raises:
         ValueError: One or more props are not valid; the message lists each problem on its own line.
 
     Writes are open by default and synth says so in a warning: set ``authorizer``,
-    ``iam_write_authorization`` or ``write_token_parameter_name`` before going to production.
+    ``iam_write_authorization`` or ``write_token_parameter_name`` before going to production. Authors can
+    edit and delete their reviews only where API Gateway authenticates them (``authorizer`` or
+    ``iam_write_authorization``); elsewhere those routes are not created, and synth says so.
     """
 
     def __init__(
@@ -173,6 +205,12 @@ class ProductReviewsApi(Construct):
         web_acl_arn: str | None = None,
         deletion_protection: bool | None = None,
         encryption_key: kms.IKey | None = None,
+        moderation: ModerationPolicy = ModerationPolicy.NONE,
+        report_threshold: int = 3,
+        one_review_per_reviewer: bool = False,
+        moderator_authorizer: apigateway.IAuthorizer | None = None,
+        moderator_scopes: Sequence[str] = (),
+        event_bus: events.IEventBus | None = None,
     ) -> None:
         timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         cors_max_age = DEFAULT_CORS_MAX_AGE if cors_max_age is None else cors_max_age
@@ -202,6 +240,12 @@ class ProductReviewsApi(Construct):
             iam_write_authorization=iam_write_authorization,
             web_acl_arn=web_acl_arn,
             deletion_protection=deletion_protection,
+            moderation=moderation,
+            report_threshold=report_threshold,
+            one_review_per_reviewer=one_review_per_reviewer,
+            moderator_authorizer=moderator_authorizer,
+            moderator_scopes=moderator_scopes,
+            event_bus=event_bus,
         )
         super().__init__(scope, construct_id)
         #: (suffix, stack) when resources get fixed names, so a later instance can tell if its names collide.
@@ -237,6 +281,7 @@ class ProductReviewsApi(Construct):
             if deletion_protection is None
             else deletion_protection,
             encryption_key=encryption_key,
+            stream=event_bus is not None,
         )
         self._function, self._log_group = build_reviews_function(
             self,
@@ -245,6 +290,9 @@ class ProductReviewsApi(Construct):
             environment={
                 contract.ENV_ALLOWED_ORIGINS: ",".join(cors_allow_origins),
                 contract.ENV_ENVIRONMENT_SUFFIX: environment_suffix,
+                contract.ENV_MODERATION: moderation.value,
+                contract.ENV_REPORT_THRESHOLD: str(report_threshold),
+                contract.ENV_ONE_REVIEW_PER_REVIEWER: "true" if one_review_per_reviewer else "false",
             },
             memory_size=memory_size,
             timeout=timeout,
@@ -257,8 +305,11 @@ class ProductReviewsApi(Construct):
         self._write_authorization = WriteAuthorization(
             authorizer=authorizer, iam=iam_write_authorization, write_token=write_token_parameter_name is not None
         )
+        self._moderator_authorization = ModeratorAuthorization(
+            authorizer=moderator_authorizer, scopes=tuple(moderator_scopes)
+        )
         rate_limit, burst_limit = throttle_limits(throttle)
-        self._api, self._access_log_group = build_rest_api(
+        built = build_rest_api(
             self,
             # API Gateway metrics are keyed by API name: instances that share a name share alarms.
             rest_api_name=name("ProductReviewsAPI-{suffix}") or Names.unique_resource_name(self, max_length=128),
@@ -269,10 +320,31 @@ class ProductReviewsApi(Construct):
             cors_max_age=cors_max_age,
             function=self._function,
             write_authorization=self._write_authorization,
+            moderator_authorization=self._moderator_authorization,
             web_acl_arn=web_acl_arn,
             access_log_group_name=name("/aws/apigateway/ProductReviewsAPI-{suffix}/access"),
             log_retention=log_retention,
             removal_policy=removal_policy,
+        )
+        self._api, self._access_log_group, self._methods = built.api, built.access_log_group, built.methods
+        if not self._write_authorization.principal_supplies_reviewer:
+            Annotations.of(self).add_info(
+                "tap-reviews: authors cannot edit or delete their reviews here: PATCH and DELETE /reviews/{review_id} "
+                "need a caller API Gateway authenticates (authorizer or iam_write_authorization), so they are not "
+                "created. Moderators can still remove any review."
+            )
+        build_backlog_schedule(self, self._function)
+        self._events_function = (
+            build_event_publisher(
+                self,
+                table=self._table,
+                event_bus=event_bus,
+                function_name=name("ReviewEvents-{suffix}"),
+                log_retention=log_retention,
+                removal_policy=removal_policy,
+            )
+            if event_bus is not None
+            else None
         )
         if not (self._write_authorization.principal_supplies_reviewer or self._write_authorization.write_token):
             Annotations.of(self).add_warning_v2(
@@ -324,6 +396,11 @@ class ProductReviewsApi(Construct):
     def api(self) -> apigateway.RestApi:
         """The REST API."""
         return self._api
+
+    @property
+    def events_function(self) -> lambda_.Function | None:
+        """The function that puts review events on ``event_bus`` (None without an ``event_bus``)."""
+        return self._events_function
 
     @property
     def url(self) -> str:
@@ -379,6 +456,74 @@ class ProductReviewsApi(Construct):
             A Sum of the embedded metric, keyed by the function's name.
         """
         return self._runtime_metric(contract.METRIC_VALIDATION_FAILURES, period or PERIOD, label)
+
+    def metric_reviews_published(
+        self, *, period: Duration | None = None, label: str | None = None
+    ) -> cloudwatch.Metric:
+        """Reviews moderators published (``TapReviews/ReviewsPublished``), summed per period.
+
+        Args:
+            period: The period each data point sums. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            A Sum of the embedded metric, keyed by the function's name.
+        """
+        return self._runtime_metric(contract.METRIC_REVIEWS_PUBLISHED, period or PERIOD, label)
+
+    def metric_reviews_rejected(self, *, period: Duration | None = None, label: str | None = None) -> cloudwatch.Metric:
+        """Reviews moderators rejected (``TapReviews/ReviewsRejected``), summed per period.
+
+        Args:
+            period: The period each data point sums. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            A Sum of the embedded metric, keyed by the function's name.
+        """
+        return self._runtime_metric(contract.METRIC_REVIEWS_REJECTED, period or PERIOD, label)
+
+    def metric_reviews_held(self, *, period: Duration | None = None, label: str | None = None) -> cloudwatch.Metric:
+        """Published reviews that reports sent back to the moderation queue (``TapReviews/ReviewsHeld``).
+
+        Args:
+            period: The period each data point sums. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            A Sum of the embedded metric, keyed by the function's name.
+        """
+        return self._runtime_metric(contract.METRIC_REVIEWS_HELD, period or PERIOD, label)
+
+    def metric_moderation_backlog(
+        self, *, period: Duration | None = None, label: str | None = None
+    ) -> cloudwatch.Metric:
+        """Reviews waiting in the moderation queue (``TapReviews/ModerationBacklog``), measured every 5 minutes
+        by a schedule that invokes the function.
+
+        Args:
+            period: The period each data point covers. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            The Maximum of the measurements in each period.
+        """
+        return self._runtime_metric(contract.METRIC_MODERATION_BACKLOG, period or PERIOD, label, statistic="Maximum")
+
+    def metric_oldest_pending_review_age(
+        self, *, period: Duration | None = None, label: str | None = None
+    ) -> cloudwatch.Metric:
+        """How long the longest-waiting review has been in the moderation queue, in seconds (0 when none waits;
+        ``TapReviews/OldestPendingReviewAge``), measured every 5 minutes.
+
+        Args:
+            period: The period each data point covers. Default: 5 minutes.
+            label: The label on graphs. Default: the metric's name.
+
+        Returns:
+            The Maximum of the measurements in each period.
+        """
+        return self._runtime_metric(contract.METRIC_OLDEST_PENDING_AGE, period or PERIOD, label, statistic="Maximum")
 
     def metric_client_error_rate(
         self, *, period: Duration | None = None, label: str = "4xx error rate (%)"
@@ -457,14 +602,14 @@ class ProductReviewsApi(Construct):
     def metric_table_throttles(
         self, *, period: Duration | None = None, label: str = "DynamoDB throttled events"
     ) -> cloudwatch.MathExpression:
-        """Requests DynamoDB throttled, reads and writes, on the table and its reviewer index, per period.
+        """Requests DynamoDB throttled, reads and writes, on the table and its indexes, per period.
 
         Args:
             period: The period each data point sums. Default: 5 minutes.
             label: The label on graphs. Default: "DynamoDB throttled events".
 
         Returns:
-            The sum of ``ReadThrottleEvents`` and ``WriteThrottleEvents`` on the table and on the index.
+            The sum of ``ReadThrottleEvents`` and ``WriteThrottleEvents`` on the table and on each index.
         """
         metrics = [
             *table_and_index_metrics(self, "ReadThrottleEvents", "read"),
@@ -476,13 +621,15 @@ class ProductReviewsApi(Construct):
             expression=" + ".join(f"FILL({name}, 0)" for name in using), using_metrics=using, label=label, period=period
         )
 
-    def _runtime_metric(self, metric_name: str, period: Duration, label: str | None) -> cloudwatch.Metric:
+    def _runtime_metric(
+        self, metric_name: str, period: Duration, label: str | None, statistic: str = "Sum"
+    ) -> cloudwatch.Metric:
         return cloudwatch.Metric(
             namespace=contract.METRICS_NAMESPACE,
             metric_name=metric_name,
             dimensions_map={contract.METRICS_DIMENSION: self._function.function_name},
             period=period,
-            statistic="Sum",
+            statistic=statistic,
             label=label,
         )
 
@@ -498,8 +645,9 @@ class ProductReviewsApi(Construct):
     # ---------------------------------------------------------------------------------------------- grants
 
     def grant_write(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` (a role, a function, ...) call ``POST /reviews``: ``execute-api:Invoke`` on that
-        method of this stage.
+        """Let ``grantee`` (a role, a function, ...) write as itself: ``execute-api:Invoke`` on this stage's
+        ``POST /reviews``, ``POST /reviews/*/reports``, and ``PATCH`` and ``DELETE /reviews/*`` (its own
+        reviews only: the function checks the author).
 
         Args:
             grantee: Who may post reviews, with SigV4-signed requests.
@@ -513,13 +661,54 @@ class ProductReviewsApi(Construct):
         """
         if not self._write_authorization.iam:
             raise ValueError(
-                "grant_write needs iam_write_authorization=True: without it POST /reviews does not check IAM, "
+                "grant_write needs iam_write_authorization=True: without it the write routes do not check IAM, "
                 "so the grant would change nothing."
             )
-        method_arn = self._api.arn_for_execute_api(
-            "POST", f"/{contract.RESOURCE_PATH}", self._api.deployment_stage.stage_name
-        )
-        return iam.Grant.add_to_principal(grantee=grantee, actions=["execute-api:Invoke"], resource_arns=[method_arn])
+        return self._grant_invoke(grantee, contract.WRITE_ROUTES + contract.OWNER_ROUTES)
+
+    def grant_moderate(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (an operator's role, a moderation function, ...) call every ``/moderation`` route:
+        ``execute-api:Invoke`` on those methods of this stage (the queue, a review in any status, decisions,
+        removal, erasure).
+
+        Args:
+            grantee: Who may moderate, with SigV4-signed requests.
+
+        Returns:
+            The grant.
+
+        Raises:
+            ValueError: The moderation routes use ``moderator_authorizer``, not IAM, so a grant would change
+                nothing.
+        """
+        if self._moderator_authorization.authorizer is not None:
+            raise ValueError(
+                "grant_moderate needs IAM on the moderation routes: with moderator_authorizer they check the "
+                "authorizer's tokens, so the grant would change nothing."
+            )
+        return self._grant_invoke(grantee, contract.MODERATOR_ROUTES)
+
+    def _grant_invoke(self, grantee: iam.IGrantable, routes: tuple[tuple[str, str], ...]) -> iam.Grant:
+        stage = self._api.deployment_stage.stage_name
+        arns = [
+            self._api.arn_for_execute_api(verb, resource.replace(f"{{{contract.REVIEW_ID_PARAMETER}}}", "*"), stage)
+            for verb, resource in routes
+            if (verb, resource) in self._methods
+        ]
+        grant = iam.Grant.add_to_principal(grantee=grantee, actions=["execute-api:Invoke"], resource_arns=arns)
+        if isinstance(grantee, Construct):
+            acknowledge_nag(
+                grantee,
+                *(
+                    f"AwsSolutions::AwsSolutions-IAM5[Resource::{nag_resource(self, arn)}]"
+                    for arn in arns
+                    if "*" in arn
+                ),
+                reason="The review's id in the path is chosen at run time, so the grant names each method of this "
+                "API's stage with any review id (execute-api:Invoke only); the function checks who may change which "
+                "review.",
+            )
+        return grant
 
 
 def _name_conflicts(scope: Construct, construct_id: str, suffix: object, physical_names: object) -> list[str]:

@@ -72,7 +72,7 @@ def test_function_has_a_dedicated_log_group_kept_one_week(defaults):
     )
 
 
-def test_function_may_only_use_the_table_actions_the_runtime_needs_on_the_table_and_its_index(defaults):
+def test_function_may_only_use_the_table_actions_the_runtime_needs_on_the_table_and_its_indexes(defaults):
     table_id, _ = only(defaults, "AWS::DynamoDB::Table")
     policies = defaults.find_resources("AWS::IAM::Policy")
     dynamodb_statements = [
@@ -83,17 +83,20 @@ def test_function_may_only_use_the_table_actions_the_runtime_needs_on_the_table_
     ]
     assert len(dynamodb_statements) == 1
     statement = dynamodb_statements[0]
-    # TransactWriteItems is authorized per item: PutItem (review, idempotency record), UpdateItem (summary).
+    # TransactWriteItems is authorized per item: PutItem (review, locator, marker, idempotency record),
+    # UpdateItem (review, summary), DeleteItem (deletions, erasure). No Scan, no BatchWriteItem.
     assert sorted(_as_list(statement["Action"])) == [
+        "dynamodb:DeleteItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
         "dynamodb:UpdateItem",
     ]
-    # The one index by name: Table.grant's index/* would cover every index added later.
+    # Each index by name: Table.grant's index/* would cover every index added later.
     assert statement["Resource"] == [
         {"Fn::GetAtt": [table_id, "Arn"]},
         {"Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, "/index/ReviewerIdIndex"]]},
+        {"Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, "/index/ModerationQueueIndex"]]},
     ]
 
 
@@ -136,14 +139,21 @@ def test_dependencies_users_add_to_the_function_are_kept(synthesized):
 
 def test_a_customer_managed_table_key_is_usable_by_the_function_and_nothing_else(customized):
     (key_id,) = customized.find_resources("AWS::KMS::Key")
-    key_statements = [s for s in _statements(customized) if s.get("Resource") == {"Fn::GetAtt": [key_id, "Arn"]}]
-    assert key_statements == [
-        {
-            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [key_id, "Arn"]},
-        }
-    ]
+    key = {"Fn::GetAtt": [key_id, "Arn"]}
+    by_role = {}
+    for policy in customized.find_resources("AWS::IAM::Policy").values():
+        (role,) = policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement.get("Resource") == key:
+                by_role.setdefault(role["Ref"], []).append(statement["Action"])
+    function_role = next(r for r in by_role if r.startswith("ReviewsFunctionRole"))
+    events_role = next(r for r in by_role if r.startswith("ReviewsEventsRole"))
+    assert by_role == {
+        # The API's function reads and writes the table.
+        function_role: [["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]],
+        # The events function (event_bus is set here) only reads the table's stream.
+        events_role: [["kms:Decrypt", "kms:DescribeKey"]],
+    }
 
 
 def _as_list(value):

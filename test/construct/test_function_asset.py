@@ -13,19 +13,28 @@ EXPECTED_FILES = {
     for module in (
         "__init__",
         "auth",
+        "changes",
         "clients",
         "contract",
         "deadline",
+        "dynamo",
         "errors",
+        "etag",
         "handler",
+        "idempotency",
         "ids",
+        "lifecycle",
+        "moderation",
         "paging",
+        "policy",
         "protocol",
+        "publisher",
         "reviews",
         "schema",
         "store",
         "telemetry",
         "validation",
+        "views",
     )
 }
 

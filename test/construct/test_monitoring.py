@@ -30,6 +30,8 @@ def test_dashboard_answers_an_operators_questions_for_each_service(defaults):
         "DynamoDB throttled events",
         "Alarms",
         "Reviews created / bodies rejected by the function",
+        "Moderation backlog",
+        "Moderation decisions",
     }
     for metric in (
         "Count",
@@ -48,11 +50,20 @@ def test_dashboard_answers_an_operators_questions_for_each_service(defaults):
         assert f'"{metric}"' in body, metric
     # The runtime's own metrics (embedded metric format), keyed by the function's name.
     function_id = next(iter(defaults.find_resources("AWS::Lambda::Function")))
-    assert body.count('"TapReviews","ReviewsCreated","FunctionName","<ref>"') == 1
-    assert body.count('"TapReviews","ValidationFailures","FunctionName","<ref>"') == 1
+    for metric in (
+        "ReviewsCreated",
+        "ValidationFailures",
+        "ModerationBacklog",
+        "OldestPendingReviewAge",
+        "ReviewsPublished",
+        "ReviewsRejected",
+        "ReviewsHeld",
+    ):
+        assert body.count(f'"TapReviews","{metric}","FunctionName","<ref>"') == 1, metric
     assert function_id in json.dumps(defaults.find_resources("AWS::CloudWatch::Dashboard"))
-    # The reviewer index scales and throttles on its own, so it has its own series.
+    # Each index scales and throttles on its own, so it has its own series.
     assert body.count('"GlobalSecondaryIndexName","ReviewerIdIndex"') == 4
+    assert body.count('"GlobalSecondaryIndexName","ModerationQueueIndex"') == 4
 
 
 def test_client_error_alarm_is_a_rate_that_cannot_divide_by_zero(defaults):
@@ -123,17 +134,24 @@ def test_metric_methods_name_what_operators_alarm_on(synthesized):
         assert expression.expression == f"IF(requests > 0, 100 * {name} / requests, 0)"
         assert stat(expression.using_metrics[name], stack) == ("AWS/ApiGateway", errors, "Sum", stage)
         assert stat(expression.using_metrics["requests"], stack) == ("AWS/ApiGateway", "Count", "Sum", stage)
+    for method, name, statistic in (
+        (reviews.metric_reviews_published, "ReviewsPublished", "Sum"),
+        (reviews.metric_reviews_rejected, "ReviewsRejected", "Sum"),
+        (reviews.metric_reviews_held, "ReviewsHeld", "Sum"),
+        (reviews.metric_moderation_backlog, "ModerationBacklog", "Maximum"),
+        (reviews.metric_oldest_pending_review_age, "OldestPendingReviewAge", "Maximum"),
+    ):
+        assert stat(method(), stack) == ("TapReviews", name, statistic, function)
     throttles = reviews.metric_table_throttles().to_metric_config().math_expression
-    assert throttles.expression == "FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0)"
+    assert throttles.expression == " + ".join(f"FILL(m{n}, 0)" for n in range(6))
     table = stack.resolve(reviews.table.table_name)
-    index = {"TableName": table, "GlobalSecondaryIndexName": "ReviewerIdIndex"}
-    assert [stat(m, stack)[3] for m in throttles.using_metrics.values()] == [{"TableName": table}, index] * 2
-    assert [stat(m, stack)[1:3] for m in throttles.using_metrics.values()] == [
-        ("ReadThrottleEvents", "Sum"),
-        ("ReadThrottleEvents", "Sum"),
-        ("WriteThrottleEvents", "Sum"),
-        ("WriteThrottleEvents", "Sum"),
+    indexes = [
+        {"TableName": table, "GlobalSecondaryIndexName": name} for name in ("ReviewerIdIndex", "ModerationQueueIndex")
     ]
+    assert [stat(m, stack)[3] for m in throttles.using_metrics.values()] == [{"TableName": table}, *indexes] * 2
+    assert [stat(m, stack)[1:3] for m in throttles.using_metrics.values()] == [("ReadThrottleEvents", "Sum")] * 3 + [
+        ("WriteThrottleEvents", "Sum")
+    ] * 3
     assert reviews.metric_reviews_created(period=cdk.Duration.minutes(1)).period.to_seconds() == 60
 
 
@@ -155,6 +173,7 @@ def test_every_threshold_set_makes_its_alarm_notifying_the_topic(customized):
         "Lambda-Errors-qa": 0,
         "Lambda-Throttles-qa": 5,
         "DynamoDB-Throttles-qa": 10,
+        "Moderation-Backlog-Age-qa": 3600,
     }
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": topic_id}]
@@ -167,6 +186,29 @@ def test_every_threshold_set_makes_its_alarm_notifying_the_topic(customized):
     latency = alarms["API-Latency-p99-qa"]
     assert (latency["MetricName"], latency["ExtendedStatistic"]) == ("Latency", "p99")
     assert alarms["Lambda-Errors-qa"]["MetricName"] == "Errors"
+    backlog = alarms["Moderation-Backlog-Age-qa"]
+    assert (backlog["MetricName"], backlog["Statistic"], backlog["Namespace"]) == (
+        "OldestPendingReviewAge",
+        "Maximum",
+        "TapReviews",
+    )
+
+
+def test_a_schedule_measures_the_moderation_backlog_every_5_minutes(defaults):
+    (function_id,) = [
+        logical_id
+        for logical_id, f in defaults.find_resources("AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == "reviews_runtime.handler.handler"
+    ]
+    (rule,) = defaults.find_resources("AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert json.loads(target["Input"]) == {"tap_reviews": "measure-moderation-backlog"}
+    defaults.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {"Principal": "events.amazonaws.com", "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]}},
+    )
 
 
 def test_the_dashboard_graphs_the_metric_methods(defaults):

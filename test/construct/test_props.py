@@ -65,6 +65,27 @@ def test_alarm_thresholds_are_frozen():
             "alarm_thresholds.function_errors must be an integer of at least 0, got -1.",
         ),
         ({"physical_names": "no"}, "physical_names must be True or False, got 'no'."),
+        ({"moderation": "pre"}, "moderation must be a ModerationPolicy, got 'pre'."),
+        ({"report_threshold": 0}, "report_threshold must be an integer from 1 to 1000 reports, got 0."),
+        (
+            {"one_review_per_reviewer": True},
+            "one_review_per_reviewer=True needs authenticated writes (authorizer or iam_write_authorization)",
+        ),
+        (
+            {"moderator_scopes": ["reviews/moderate"]},
+            "moderator_scopes needs moderator_authorizer (a CognitoUserPoolsAuthorizer)",
+        ),
+        ({"moderator_scopes": "reviews/moderate"}, "moderator_scopes must be a list of OAuth scopes"),
+        (
+            {"moderator_scopes": ["reviews moderate"]},
+            "moderator_scopes entry 'reviews moderate' is not an OAuth scope (RFC 6749, section 3.3",
+        ),
+        (
+            {"alarm_thresholds": AlarmThresholds(oldest_pending_review_age=cdk.Duration.seconds(30))},
+            "alarm_thresholds.oldest_pending_review_age must be a whole number of seconds from 60 to 1209600, "
+            "got 30 seconds.",
+        ),
+        ({"event_bus": "shop-events"}, "event_bus must be an aws_events.IEventBus, got 'shop-events'."),
     ],
 )
 def test_bad_values_name_the_field_the_value_and_the_rule(stack, props, message):
@@ -135,3 +156,23 @@ def test_a_token_where_the_construct_reads_the_value_is_refused_saying_so(stack)
             "Reviews",
             timeout=cdk.Duration.minutes(cdk.CfnParameter(stack, "Minutes", type="Number").value_as_number),
         )
+
+
+def test_a_cognito_moderator_authorizer_needs_scopes_and_a_lambda_one_takes_none(stack):
+    from aws_cdk import aws_cognito as cognito
+    from aws_cdk import aws_lambda as lambda_
+
+    pool = cognito.UserPool(stack, "Pool")
+    cognito_authorizer = apigateway.CognitoUserPoolsAuthorizer(stack, "Cognito", cognito_user_pools=[pool])
+    with pytest.raises(ValueError, match=re.escape("without moderator_scopes: every user of the pool could moderate")):
+        ProductReviewsApi(stack, "Reviews", moderator_authorizer=cognito_authorizer)
+    handler = lambda_.Function(
+        stack,
+        "Decides",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): pass"),
+    )
+    token_authorizer = apigateway.TokenAuthorizer(stack, "Token", handler=handler)
+    with pytest.raises(ValueError, match=re.escape("moderator_scopes only apply to a Cognito user pool authorizer")):
+        ProductReviewsApi(stack, "Reviews", moderator_authorizer=token_authorizer, moderator_scopes=["x"])

@@ -1,4 +1,5 @@
-"""The REST API: /reviews methods proxied to the function, stage throttling, tracing, logging, CORS."""
+"""The REST API: every route proxied to the function with its authorization, stage throttling, tracing,
+logging, CORS."""
 
 import json
 import re
@@ -6,28 +7,86 @@ import re
 import pytest
 from aws_cdk.assertions import Match
 
+READS = {("GET", "/reviews"), ("GET", "/reviews/{review_id}")}
+WRITES = {("POST", "/reviews"), ("POST", "/reviews/{review_id}/reports")}
+OWNER = {("PATCH", "/reviews/{review_id}"), ("DELETE", "/reviews/{review_id}")}
+MODERATION = {
+    ("GET", "/moderation/queue"),
+    ("GET", "/moderation/reviews/{review_id}"),
+    ("DELETE", "/moderation/reviews/{review_id}"),
+    ("POST", "/moderation/reviews/{review_id}/decision"),
+    ("POST", "/moderation/erasures"),
+}
+#: Resources that serve something, each with a preflight; the root, /moderation and /moderation/reviews do not.
+SERVED = {
+    "/reviews",
+    "/reviews/{review_id}",
+    "/reviews/{review_id}/reports",
+    "/moderation/queue",
+    "/moderation/reviews/{review_id}",
+    "/moderation/reviews/{review_id}/decision",
+    "/moderation/erasures",
+}
 
-def methods_by_verb(template):
-    methods = template.find_resources("AWS::ApiGateway::Method")
-    by_verb = {m["Properties"]["HttpMethod"]: m["Properties"] for m in methods.values()}
-    assert len(by_verb) == len(methods), "one method per verb: only /reviews serves anything"
-    return by_verb
+
+def routes(template):
+    """Every method of the template's one API, by (verb, resource path)."""
+    resources = template.find_resources("AWS::ApiGateway::Resource")
+
+    def path(reference):
+        if "Ref" not in reference:  # the API's root resource
+            return ""
+        properties = resources[reference["Ref"]]["Properties"]
+        return path(properties["ParentId"]) + "/" + properties["PathPart"]
+
+    found = {}
+    for method in template.find_resources("AWS::ApiGateway::Method").values():
+        key = (method["Properties"]["HttpMethod"], path(method["Properties"]["ResourceId"]))
+        assert key not in found
+        found[key] = method["Properties"]
+    return found
 
 
 def test_api_is_named_after_the_suffix(defaults):
     defaults.has_resource_properties("AWS::ApiGateway::RestApi", {"Name": "ProductReviewsAPI-dev"})
 
 
-def test_reviews_resource_proxies_get_and_post_to_the_function(defaults):
-    defaults.has_resource_properties("AWS::ApiGateway::Resource", {"PathPart": "reviews"})
-    function_id = next(iter(defaults.find_resources("AWS::Lambda::Function")))
-    methods = methods_by_verb(defaults)
-    assert sorted(methods) == ["GET", "OPTIONS", "POST"]
-    for verb in ("GET", "POST"):
-        integration = methods[verb]["Integration"]
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        ("Defaults", READS | WRITES | MODERATION),  # no authenticated authors: no owner routes
+        ("CognitoWrites", READS | WRITES | OWNER | MODERATION),
+        ("IamWrites", READS | WRITES | OWNER | MODERATION),
+    ],
+)
+def test_every_route_is_proxied_to_the_function_with_a_preflight_where_it_serves(synthesized, variant, expected):
+    template = synthesized.template(variant)
+    function_id = next(
+        logical_id
+        for logical_id, f in template.find_resources("AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == "reviews_runtime.handler.handler"
+    )
+    found = routes(template)
+    assert {route for route in found if route[0] != "OPTIONS"} == expected
+    assert {path for verb, path in found if verb == "OPTIONS"} == SERVED
+    for route in expected:
+        integration = found[route]["Integration"]
         assert integration["Type"] == "AWS_PROXY"
         assert integration["IntegrationHttpMethod"] == "POST"
         assert function_id in str(integration["Uri"])
+        if "{review_id}" in route[1]:
+            assert found[route]["RequestParameters"]["method.request.path.review_id"] is True
+
+
+def test_each_preflight_allows_the_methods_its_resource_serves_and_the_conditional_headers(synthesized):
+    found = routes(synthesized.template("IamWrites"))
+    for path in SERVED:
+        headers = found[("OPTIONS", path)]["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+        served = sorted(verb for verb, p in found if p == path and verb != "OPTIONS")
+        allowed = headers["method.response.header.Access-Control-Allow-Methods"].strip("'").split(",")
+        assert sorted(allowed) == sorted([*served, "OPTIONS"]), path
+        allowed_headers = headers["method.response.header.Access-Control-Allow-Headers"].strip("'").split(",")
+        assert {"Idempotency-Key", "If-Match", "If-None-Match", "Authorization"} <= set(allowed_headers)
 
 
 def test_stage_throttles_traces_and_logs_errors_without_bodies(defaults):
@@ -54,12 +113,13 @@ def test_stage_throttles_traces_and_logs_errors_without_bodies(defaults):
 
 
 def test_cors_preflight_allows_any_origin_by_default(defaults):
-    response = methods_by_verb(defaults)["OPTIONS"]["Integration"]["IntegrationResponses"][0]
+    response = routes(defaults)[("OPTIONS", "/reviews")]["Integration"]["IntegrationResponses"][0]
     headers = response["ResponseParameters"]
     assert headers["method.response.header.Access-Control-Allow-Origin"] == "'*'"
     assert headers["method.response.header.Access-Control-Allow-Methods"] == "'GET,POST,OPTIONS'"
     assert headers["method.response.header.Access-Control-Allow-Headers"] == (
-        "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,Idempotency-Key'"
+        "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,Idempotency-Key,"
+        "If-Match,If-None-Match'"
     )
 
 
@@ -108,22 +168,40 @@ def test_a_browser_can_read_api_gateways_own_answers(synthesized, variant, allow
         assert "Retry-After" in parameters["gatewayresponse.header.Access-Control-Expose-Headers"]
 
 
-def test_bodies_are_validated_by_the_function_with_the_documented_model(defaults):
-    from tap_reviews.function_code.reviews_runtime.schema import review_schema
+def test_bodies_are_validated_by_the_function_with_the_documented_models(synthesized):
+    from tap_reviews.function_code.reviews_runtime import schema
 
-    (model,) = defaults.find_resources("AWS::ApiGateway::Model").values()
-    assert model["Properties"]["ContentType"] == "application/json"
-    assert model["Properties"]["Schema"] == review_schema()
-    ((validator_id, validator),) = defaults.find_resources("AWS::ApiGateway::RequestValidator").items()
+    template = synthesized.template("IamWrites")
+    models = {
+        logical_id: model["Properties"]
+        for logical_id, model in template.find_resources("AWS::ApiGateway::Model").items()
+    }
+    found = routes(template)
+    expected = {
+        ("POST", "/reviews"): schema.review_schema(reviewer_from_principal=True),
+        ("PATCH", "/reviews/{review_id}"): schema.review_patch_schema(),
+        ("POST", "/reviews/{review_id}/reports"): schema.report_schema(reporter_from_principal=True),
+        ("POST", "/moderation/reviews/{review_id}/decision"): schema.decision_schema(),
+        ("POST", "/moderation/erasures"): schema.erasure_schema(),
+    }
+    for route, body_schema in expected.items():
+        model = models[found[route]["RequestModels"]["application/json"]["Ref"]]
+        assert model["ContentType"] == "application/json"
+        assert model["Schema"] == body_schema, route
+    assert len(models) == len(expected)
+    ((validator_id, validator),) = template.find_resources("AWS::ApiGateway::RequestValidator").items()
     # Only the function can say which field failed and why, so API Gateway does not reject bodies itself.
     assert validator["Properties"]["ValidateRequestBody"] is False
     assert validator["Properties"]["ValidateRequestParameters"] is True
-    methods = methods_by_verb(defaults)
-    assert methods["POST"]["RequestValidatorId"] == methods["GET"]["RequestValidatorId"] == {"Ref": validator_id}
-    assert list(methods["POST"]["RequestModels"]) == ["application/json"]
+    for route, method in found.items():
+        if route[0] != "OPTIONS":
+            assert method["RequestValidatorId"] == {"Ref": validator_id}
     # The query parameters GET reads are declared (none required alone: exactly one id is).
-    assert methods["GET"]["RequestParameters"] == {
+    assert found[("GET", "/reviews")]["RequestParameters"] == {
         f"method.request.querystring.{name}": False for name in ("product_id", "reviewer_id", "limit", "next_token")
+    }
+    assert found[("GET", "/moderation/queue")]["RequestParameters"] == {
+        f"method.request.querystring.{name}": False for name in ("limit", "next_token")
     }
 
 
@@ -156,7 +234,7 @@ def test_custom_stage_throttle_and_origins(customized):
         },
     )
     customized.has_resource_properties("AWS::ApiGateway::RestApi", {"Name": "ProductReviewsAPI-qa"})
-    options = methods_by_verb(customized)["OPTIONS"]["Integration"]
+    options = routes(customized)[("OPTIONS", "/reviews")]["Integration"]
     allow_origin = options["IntegrationResponses"][0]["ResponseParameters"][
         "method.response.header.Access-Control-Allow-Origin"
     ]
@@ -179,31 +257,44 @@ def test_stage_writes_json_access_logs_to_its_own_log_group(defaults):
     assert log_group["Properties"]["RetentionInDays"] == 7 and log_group["DeletionPolicy"] == "Retain"
 
 
-def test_writes_are_open_by_default_and_reads_always_public(defaults):
-    methods = methods_by_verb(defaults)
-    assert {verb: m["AuthorizationType"] for verb, m in methods.items()} == {
-        "GET": "NONE",
-        "POST": "NONE",
-        "OPTIONS": "NONE",
+def authorization(template):
+    return {route: m["AuthorizationType"] for route, m in routes(template).items() if route[0] != "OPTIONS"}
+
+
+def test_writes_are_open_by_default_reads_always_public_and_moderation_never_open(defaults):
+    assert authorization(defaults) == {
+        **{route: "NONE" for route in READS | WRITES},
+        **{route: "AWS_IAM" for route in MODERATION},
     }
+    assert {m["AuthorizationType"] for (verb, _), m in routes(defaults).items() if verb == "OPTIONS"} == {"NONE"}
 
 
-def test_a_cognito_authorizer_guards_post_only_and_makes_reviewer_id_optional(synthesized):
+def test_a_cognito_authorizer_guards_writes_and_authors_and_scopes_guard_moderators(synthesized):
     template = synthesized.template("CognitoWrites")
-    methods = methods_by_verb(template)
+    found = routes(template)
     (authorizer_id,) = template.find_resources("AWS::ApiGateway::Authorizer")
-    assert methods["POST"]["AuthorizationType"] == "COGNITO_USER_POOLS"
-    assert methods["POST"]["AuthorizerId"] == {"Ref": authorizer_id}
-    # Browsers' preflight and the public reads stay open.
-    assert methods["OPTIONS"]["AuthorizationType"] == methods["GET"]["AuthorizationType"] == "NONE"
-    (model,) = template.find_resources("AWS::ApiGateway::Model").values()
+    assert authorization(template) == {
+        **{route: "NONE" for route in READS},
+        **{route: "COGNITO_USER_POOLS" for route in WRITES | OWNER | MODERATION},
+    }
+    for route in WRITES | OWNER | MODERATION:
+        assert found[route]["AuthorizerId"] == {"Ref": authorizer_id}
+    # Moderators need the scope only their access tokens carry; authors need none.
+    for route in MODERATION:
+        assert found[route]["AuthorizationScopes"] == ["reviews/moderate"]
+    for route in WRITES | OWNER:
+        assert "AuthorizationScopes" not in found[route]
+    model_id = found[("POST", "/reviews")]["RequestModels"]["application/json"]["Ref"]
+    model = template.find_resources("AWS::ApiGateway::Model")[model_id]
     assert model["Properties"]["Schema"]["required"] == ["product_id", "rating"]
 
 
-def test_iam_write_authorization_signs_posts(synthesized):
-    methods = methods_by_verb(synthesized.template("IamWrites"))
-    assert methods["POST"]["AuthorizationType"] == "AWS_IAM"
-    assert methods["GET"]["AuthorizationType"] == "NONE"
+def test_iam_write_authorization_signs_writes_and_authors_edits(synthesized):
+    template = synthesized.template("IamWrites")
+    assert authorization(template) == {
+        **{route: "NONE" for route in READS},
+        **{route: "AWS_IAM" for route in WRITES | OWNER | MODERATION},
+    }
 
 
 def test_a_web_acl_is_associated_with_the_stage_only_when_given(defaults, customized):
@@ -233,7 +324,7 @@ def test_execution_logs_go_to_a_group_the_stack_owns_with_retention(defaults):
 
 
 def preflight_headers(template) -> dict:
-    options = methods_by_verb(template)["OPTIONS"]["Integration"]
+    options = routes(template)[("OPTIONS", "/reviews")]["Integration"]
     return options["IntegrationResponses"][0]["ResponseParameters"]
 
 

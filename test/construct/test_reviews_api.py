@@ -9,6 +9,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import cx_api
 from aws_cdk.assertions import Match
 
 from tap_reviews import AlarmThresholds, ProductReviewsApi
@@ -208,18 +209,57 @@ def test_boundary_values_are_accepted(stack):
     assert [c.node.id for c in stack.node.children] == ["Reviews"]
 
 
-def test_grant_write_lets_a_principal_invoke_post_on_this_stage_only(synthesized):
-    template = synthesized.template("IamWrites")
+def invoke_grant(template, role_prefix):
+    """The method paths a role may invoke (``/METHOD/path`` after the stage), from its one statement."""
     (policy,) = [
         p["Properties"]
         for p in template.find_resources("AWS::IAM::Policy").values()
-        if any("Poster" in r["Ref"] for r in p["Properties"]["Roles"])
+        if any(r["Ref"].startswith(role_prefix) for r in p["Properties"]["Roles"])
     ]
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == "execute-api:Invoke" and statement["Effect"] == "Allow"
-    arn = statement["Resource"]["Fn::Join"][1]
     stage_id = next(iter(template.find_resources("AWS::ApiGateway::Stage")))
-    assert arn[-2:] == [{"Ref": stage_id}, "/POST/reviews"]
+    paths = set()
+    for resource in statement["Resource"]:
+        parts = resource["Fn::Join"][1]
+        assert parts[-2] == {"Ref": stage_id}  # this stage only
+        paths.add(parts[-1])
+    return paths
+
+
+def test_grant_write_lets_a_principal_write_as_itself_on_this_stage_only(synthesized):
+    assert invoke_grant(synthesized.template("IamWrites"), "Poster") == {
+        "/POST/reviews",
+        "/POST/reviews/*/reports",
+        "/PATCH/reviews/*",
+        "/DELETE/reviews/*",
+    }
+
+
+def test_grant_moderate_lets_a_principal_call_every_moderation_route_and_nothing_else(synthesized):
+    assert invoke_grant(synthesized.template("IamWrites"), "Moderator") == {
+        "/GET/moderation/queue",
+        "/GET/moderation/reviews/*",
+        "/DELETE/moderation/reviews/*",
+        "/POST/moderation/reviews/*/decision",
+        "/POST/moderation/erasures",
+    }
+
+
+def test_grant_moderate_with_a_moderator_authorizer_is_refused(synthesized):
+    from aws_cdk import aws_iam as iam
+
+    reviews = synthesized.constructs["CognitoWrites"]
+    with pytest.raises(ValueError, match="grant_moderate needs IAM on the moderation routes"):
+        reviews.grant_moderate(iam.AccountRootPrincipal())
+
+
+def test_without_authenticated_authors_synth_says_owner_routes_are_not_offered(synthesized):
+    messages = synthesized.assemblies["Defaults"].get_stack_by_name("Defaults").messages
+    infos = [str(m.entry.data) for m in messages if m.level == cx_api.SynthesisMessageLevel.INFO]
+    assert any("authors cannot edit or delete their reviews here" in info for info in infos)
+    iam_messages = synthesized.assemblies["IamWrites"].get_stack_by_name("IamWrites").messages
+    assert not any("authors cannot edit" in str(m.entry.data) for m in iam_messages)
 
 
 def test_grant_write_without_iam_authorization_is_refused(synthesized):

@@ -1,15 +1,29 @@
-"""The reviews table: keys, index, capacity bounds and auto-scaling, billing, backups, retention."""
+"""The reviews table: keys, indexes, capacity bounds and auto-scaling, billing, backups, retention, stream."""
+
+import json
 
 from aws_cdk.assertions import Match, Template
 
+INDEXES = ("ReviewerIdIndex", "ModerationQueueIndex")
 
-def scalable_targets(template: Template) -> dict[str, dict]:
-    """Scalable targets by dimension (table and index read/write)."""
+
+def scalable_targets(template: Template) -> dict[tuple[str, str], dict]:
+    """Scalable targets by (what: "table" or an index's name, dimension)."""
     targets = template.find_resources("AWS::ApplicationAutoScaling::ScalableTarget")
-    return {t["Properties"]["ScalableDimension"]: t["Properties"] for t in targets.values()}
+    found = {}
+    for target in targets.values():
+        resource = json.dumps(target["Properties"]["ResourceId"])
+        what = next((index for index in INDEXES if f"/index/{index}" in resource), "table")
+        found[(what, target["Properties"]["ScalableDimension"].rsplit(":", 1)[-1])] = target["Properties"]
+    return found
 
 
-def test_table_has_seed_keys_and_a_reviewer_index_sorted_by_review(defaults):
+EVERY_TARGET = sorted(
+    (what, unit) for what in ("table", *INDEXES) for unit in ("ReadCapacityUnits", "WriteCapacityUnits")
+)
+
+
+def test_table_has_seed_keys_a_reviewer_index_and_a_sparse_moderation_queue_index(defaults):
     defaults.has_resource_properties(
         "AWS::DynamoDB::Table",
         {
@@ -23,6 +37,8 @@ def test_table_has_seed_keys_and_a_reviewer_index_sorted_by_review(defaults):
                     {"AttributeName": "product_id", "AttributeType": "S"},
                     {"AttributeName": "review_id", "AttributeType": "S"},
                     {"AttributeName": "reviewer_id", "AttributeType": "S"},
+                    {"AttributeName": "moderation_queue", "AttributeType": "S"},
+                    {"AttributeName": "queued_at", "AttributeType": "S"},
                 ]
             ),
             "GlobalSecondaryIndexes": [
@@ -34,8 +50,18 @@ def test_table_has_seed_keys_and_a_reviewer_index_sorted_by_review(defaults):
                     ],
                     "Projection": {"ProjectionType": "ALL"},
                     "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
-                }
+                },
+                {
+                    "IndexName": "ModerationQueueIndex",
+                    "KeySchema": [
+                        {"AttributeName": "moderation_queue", "KeyType": "HASH"},
+                        {"AttributeName": "queued_at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                    "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                },
             ],
+            "StreamSpecification": Match.absent(),
             "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         },
@@ -46,32 +72,20 @@ def test_table_is_retained_by_default(defaults):
     defaults.has_resource("AWS::DynamoDB::Table", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
 
 
-def test_default_capacity_scales_between_5_and_100_at_70_percent_on_table_and_index(defaults):
+def test_default_capacity_scales_between_5_and_100_at_70_percent_on_table_and_indexes(defaults):
     targets = scalable_targets(defaults)
-    assert sorted(targets) == [
-        "dynamodb:index:ReadCapacityUnits",
-        "dynamodb:index:WriteCapacityUnits",
-        "dynamodb:table:ReadCapacityUnits",
-        "dynamodb:table:WriteCapacityUnits",
-    ]
+    assert sorted(targets) == EVERY_TARGET
     assert {(t["MinCapacity"], t["MaxCapacity"]) for t in targets.values()} == {(5, 100)}
-    index_target = targets["dynamodb:index:ReadCapacityUnits"]
-    assert "/index/ReviewerIdIndex" in str(index_target["ResourceId"])
     policies = defaults.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")
-    assert len(policies) == 4
+    assert len(policies) == 6
     for policy in policies.values():
         config = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]
         assert config["TargetValue"] == 70
 
 
-def test_custom_capacity_bounds_and_target_apply_to_table_and_index(customized):
-    bounds = {dim: (t["MinCapacity"], t["MaxCapacity"]) for dim, t in scalable_targets(customized).items()}
-    assert bounds == {
-        "dynamodb:table:ReadCapacityUnits": (2, 20),
-        "dynamodb:index:ReadCapacityUnits": (2, 20),
-        "dynamodb:table:WriteCapacityUnits": (1, 10),
-        "dynamodb:index:WriteCapacityUnits": (1, 10),
-    }
+def test_custom_capacity_bounds_and_target_apply_to_table_and_indexes(customized):
+    bounds = {key: (t["MinCapacity"], t["MaxCapacity"]) for key, t in scalable_targets(customized).items()}
+    assert bounds == {(what, unit): (2, 20) if unit == "ReadCapacityUnits" else (1, 10) for what, unit in EVERY_TARGET}
     customized.has_resource_properties(
         "AWS::DynamoDB::Table",
         {
@@ -95,7 +109,7 @@ def test_on_demand_billing_has_no_provisioned_capacity_and_no_scaling(synthesize
         {
             "BillingMode": "PAY_PER_REQUEST",
             "ProvisionedThroughput": Match.absent(),
-            "GlobalSecondaryIndexes": [Match.object_like({"ProvisionedThroughput": Match.absent()})],
+            "GlobalSecondaryIndexes": [Match.object_like({"ProvisionedThroughput": Match.absent()})] * 2,
         },
     )
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 0)

@@ -17,12 +17,13 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import Validations, cx_api
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from conftest import ENV, REPO_ROOT, VARIANTS, WEB_ACL_ARN
 
-from tap_reviews import ProductReviewsApi
+from tap_reviews import ModerationPolicy, ProductReviewsApi
 
 #: Prop mixes checked besides the example app's two stacks. EveryPropCustomized is not one: it turns
 #: point-in-time recovery off, which the gates must (and do) report.
@@ -82,6 +83,8 @@ def gated(tmp_path_factory) -> GateRun:
             web_acl_arn=WEB_ACL_ARN,
             lambda_insights=True,
             cors_allow_origins=["https://shop.example.com"],
+            moderation=ModerationPolicy.PRE_MODERATION,
+            event_bus=events.EventBus(hardened, "ShopEvents"),
         )
         with pytest.MonkeyPatch.context() as env:
             env.setenv("CDK_DEFAULT_ACCOUNT", "8" * 12)
@@ -133,9 +136,24 @@ ACKNOWLEDGED_AT = {
     "Function",
     "Api/Default/reviews/GET",
     "Api/Default/reviews/POST",
+    "Api/Default/reviews/{review_id}/GET",
+    "Api/Default/reviews/{review_id}/PATCH",
+    "Api/Default/reviews/{review_id}/DELETE",
+    "Api/Default/reviews/{review_id}/reports/POST",
+    "Api/Default/moderation/queue/GET",
+    "Api/Default/moderation/reviews/{review_id}/GET",
+    "Api/Default/moderation/reviews/{review_id}/DELETE",
+    "Api/Default/moderation/reviews/{review_id}/decision/POST",
+    "Api/Default/moderation/erasures/POST",
     "Api/DeploymentStage.prod",
     "Api/CloudWatchRole",
+    "ModerationBacklogSchedule",
+    "EventsRole",
+    "EventsFunction",
+    "EventsDeadLetterQueue",
 }
+#: Roles given grant_write or grant_moderate: the grant acknowledges its review-id wildcard on them.
+GRANTEES = {"IamWrites/Poster", "IamWrites/Moderator"}
 
 
 def test_every_cdk_nag_acknowledgment_is_on_its_resource_with_a_reason(gated):
@@ -143,8 +161,12 @@ def test_every_cdk_nag_acknowledgment_is_on_its_resource_with_a_reason(gated):
     assert acknowledged, "the defaults have design choices to acknowledge (public reads, X-Ray)"
     for finding in acknowledged:
         (construct,) = finding["violatingConstructs"]
-        stack, reviews, where = finding["acknowledgedAt"].split("/", 2)
-        assert reviews == "Reviews" and where in ACKNOWLEDGED_AT, finding["acknowledgedAt"]
+        if finding["acknowledgedAt"] in GRANTEES:
+            assert finding["ruleName"].startswith("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:")
+            assert "/reviews/*" in finding["ruleName"]
+        else:
+            stack, reviews, where = finding["acknowledgedAt"].split("/", 2)
+            assert reviews == "Reviews" and where in ACKNOWLEDGED_AT, finding["acknowledgedAt"]
         assert construct["constructPath"].startswith(finding["acknowledgedAt"] + "/")
         assert len(finding["reason"]) > 40, finding["reason"]
         assert finding["acknowledgedId"].endswith(finding["ruleName"])

@@ -4,9 +4,23 @@ moderation under each policy, and one review per reviewer. The summary is checke
 from __future__ import annotations
 
 import pytest
-from api_events import call, review
-from lifecycle_calls import MODERATOR, as_author, at, decide, delete, edit, erase, get, listing, moderated, post
-from lifecycle_calls import queue, remove, report
+from api_events import call
+from lifecycle_calls import (
+    MODERATOR,
+    as_author,
+    at,
+    decide,
+    delete,
+    edit,
+    erase,
+    get,
+    listing,
+    moderated,
+    post,
+    queue,
+    remove,
+    report,
+)
 
 from tap_reviews.function_code.reviews_runtime import contract
 
@@ -50,7 +64,9 @@ def test_a_review_has_its_own_url_with_an_etag_and_answers_304_when_unchanged(re
     assert get(review_id, headers={"If-None-Match": '"other"'}).status == 200
 
 
-@pytest.mark.parametrize("review_id", ["nope", "01JBQ3ZJ5Z8Y7X6W5V4T3S2R1", "01JBQ3ZJ5Z8Y7X6W5V4T3S2R1QQ", "u1JBQ3ZJ5Z8Y7X6W5V4T3S2R1Q"])
+@pytest.mark.parametrize(
+    "review_id", ["nope", "01JBQ3ZJ5Z8Y7X6W5V4T3S2R1", "01JBQ3ZJ5Z8Y7X6W5V4T3S2R1QQ", "u1JBQ3ZJ5Z8Y7X6W5V4T3S2R1Q"]
+)
 def test_a_malformed_review_id_is_a_400(reviews_table, review_id):
     answer = get(review_id)
     assert answer.status == 400 and answer.body["error"] == "invalid_review_id"
@@ -80,11 +96,15 @@ def test_the_author_edits_rating_and_comment_and_the_summary_follows(reviews_tab
     assert now.headers["ETag"] == edited.headers["ETag"]
     assert (now.body["review"]["rating"], now.body["review"]["comment"]) == (5, "grew on me")
     assert now.body["review"]["updated_at"] >= now.body["review"]["created_at"]
-    assert listing("p-1")["summary"] == recount(reviews_table, "p-1") == {
-        "review_count": 1,
-        "average_rating": 5.0,
-        "histogram": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1},
-    }
+    assert (
+        listing("p-1")["summary"]
+        == recount(reviews_table, "p-1")
+        == {
+            "review_count": 1,
+            "average_rating": 5.0,
+            "histogram": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1},
+        }
+    )
 
 
 def test_a_merge_patch_changes_only_what_it_names_and_null_removes_the_comment(reviews_table):
@@ -140,7 +160,13 @@ def test_only_the_author_may_edit_or_delete(reviews_table):
 def test_owner_routes_need_an_authenticated_caller(reviews_table):
     created = post()
     review_id = created.body["review"]["review_id"]
-    answer = call("PATCH", {"rating": 1}, path="/reviews/{review_id}", headers={"If-Match": created.headers["ETag"]}, **at(review_id))
+    answer = call(
+        "PATCH",
+        {"rating": 1},
+        path="/reviews/{review_id}",
+        headers={"If-Match": created.headers["ETag"]},
+        **at(review_id),
+    )
     assert answer.status == 401 and answer.body["error"] == "unauthorized"
 
 
@@ -243,7 +269,13 @@ def test_a_rejection_needs_a_reason_and_a_decision_needs_if_match(reviews_table)
     review_id = created.body["review"]["review_id"]
     no_reason = decide(review_id, created.headers["ETag"], "reject")
     assert no_reason.status == 400 and "reason: required to reject" in no_reason.body["details"]
-    answer = call("POST", {"decision": "publish"}, path="/moderation/reviews/{review_id}/decision", **at(review_id), identity=MODERATOR)
+    answer = call(
+        "POST",
+        {"decision": "publish"},
+        path="/moderation/reviews/{review_id}/decision",
+        **at(review_id),
+        identity=MODERATOR,
+    )
     assert answer.status == 428
 
 
@@ -254,11 +286,15 @@ def test_under_pre_moderation_an_edit_of_a_published_review_waits_again(reviews_
     published = decide(review_id, created.headers["ETag"], "publish")
     edited = edit(review_id, {"rating": 5}, published.headers["ETag"])
     assert edited.body["status"] == "pending"
-    assert listing("p-1")["summary"] == recount(reviews_table, "p-1") == {
-        "review_count": 0,
-        "average_rating": None,
-        "histogram": {str(n): 0 for n in range(1, 6)},
-    }
+    assert (
+        listing("p-1")["summary"]
+        == recount(reviews_table, "p-1")
+        == {
+            "review_count": 0,
+            "average_rating": None,
+            "histogram": {str(n): 0 for n in range(1, 6)},
+        }
+    )
 
 
 def test_the_queue_pages_oldest_first_exactly_once(reviews_table, policy):
@@ -291,9 +327,7 @@ def test_a_moderator_removes_any_review(reviews_table):
 # ---------------------------------------------------------------------------------------------------- reports
 
 
-def test_reports_past_the_threshold_send_a_review_back_to_the_queue_counting_each_reporter_once(
-    reviews_table, policy
-):
+def test_reports_past_the_threshold_send_a_review_back_to_the_queue_counting_each_reporter_once(reviews_table, policy):
     policy("none", threshold=2)
     created = post(rating=5)
     review_id = created.body["review"]["review_id"]
@@ -317,7 +351,9 @@ def test_without_an_authenticated_caller_a_report_names_its_reporter(reviews_tab
     assert anonymous.status == 400 and "reporter_id: required" in anonymous.body["details"]
     named = call("POST", {"reporter_id": "shopper-9"}, path="/reviews/{review_id}/reports", **at(review_id))
     assert named.status == 204
-    as_other = call("POST", {"reporter_id": "x"}, path="/reviews/{review_id}/reports", **at(review_id), **as_author("bob"))
+    as_other = call(
+        "POST", {"reporter_id": "x"}, path="/reviews/{review_id}/reports", **at(review_id), **as_author("bob")
+    )
     assert as_other.status == 403
 
 

@@ -14,11 +14,21 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
-from api_events import call
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from lifecycle_calls import as_author, at, decide, delete, edit, erase, get, listing, moderated, post, queue, remove, report
+from lifecycle_calls import (
+    decide,
+    delete,
+    edit,
+    erase,
+    listing,
+    moderated,
+    post,
+    queue,
+    remove,
+    report,
+)
 
 from tap_reviews.function_code.reviews_runtime import contract
 

@@ -38,7 +38,9 @@ def seed(table):
     now = 1_750_000_000_000
     with table.batch_writer() as batch:
         for n in range(PRODUCTS * REVIEWS_EACH + BYSTANDER_PRODUCTS):
-            reviewer, product = ("alice", n % PRODUCTS) if n < PRODUCTS * REVIEWS_EACH else ("bob", n % BYSTANDER_PRODUCTS)
+            reviewer, product = (
+                ("alice", n % PRODUCTS) if n < PRODUCTS * REVIEWS_EACH else ("bob", n % BYSTANDER_PRODUCTS)
+            )
             product_id, review_id, rating = f"p-{product:04d}", ids.new_review_id(now + n), n % 5 + 1
             batch.put_item(
                 Item={

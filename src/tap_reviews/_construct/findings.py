@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnResource, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
 
@@ -25,3 +25,11 @@ def skip_checkov(scope: IConstruct, *check_ids: str, reason: str) -> None:
     existing: dict[str, Any] = resource.get_metadata("checkov") or {}
     skips = [*existing.get("skip", []), *({"id": check_id, "comment": reason} for check_id in check_ids)]
     resource.add_metadata("checkov", {"skip": skips})
+
+
+def nag_resource(scope: IConstruct, value: str) -> str:
+    """``value`` (an ARN, with Tokens) as cdk-nag names it in a finding: ``Ref``s and pseudo parameters as
+    ``<LogicalId>`` and ``<AWS::Region>``, joined."""
+    resolved = Stack.of(scope).resolve(value)
+    parts = resolved["Fn::Join"][1] if isinstance(resolved, dict) and "Fn::Join" in resolved else [resolved]
+    return "".join(f"<{part['Ref']}>" if isinstance(part, dict) and "Ref" in part else str(part) for part in parts)

@@ -25,8 +25,17 @@ PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Lambda Insights extension added when ``lambda_insights`` is on (arm64 builds exist for it).
 LAMBDA_INSIGHTS_VERSION = lambda_.LambdaInsightsVersion.VERSION_1_0_498_0
 #: DynamoDB actions the runtime performs, and nothing more. TransactWriteItems is authorized per item:
-#: PutItem (review, idempotency record) and UpdateItem (summary); GetItem reads summaries and records.
-TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query")
+#: PutItem (review, locator, marker, idempotency record), UpdateItem (review, summary) and DeleteItem
+#: (deletions and erasure); GetItem reads reviews, locators, summaries and records; Query lists.
+TABLE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+)
+#: The indexes the runtime queries: a reviewer's reviews, and the moderation queue.
+INDEXES = (contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME)
 
 
 def build_reviews_function(
@@ -69,7 +78,7 @@ def build_reviews_function(
         scope,
         "Function",
         function_name=function_name,
-        description="Serves the product reviews API (POST and GET /reviews).",
+        description="Serves the product reviews API (/reviews and /moderation).",
         runtime=PYTHON_RUNTIME,
         architecture=lambda_.Architecture.ARM_64,
         handler=contract.HANDLER,
@@ -84,11 +93,11 @@ def build_reviews_function(
         insights_version=LAMBDA_INSIGHTS_VERSION if lambda_insights else None,
         environment={contract.ENV_TABLE_NAME: table.table_name, **environment},
     )
-    # The table and its one index, named: Table.grant would allow index/* (every index, now and later).
+    # The table and its indexes, named: Table.grant would allow index/* (every index, now and later).
     role.add_to_principal_policy(
         iam.PolicyStatement(
             actions=list(TABLE_ACTIONS),
-            resources=[table.table_arn, f"{table.table_arn}/index/{contract.REVIEWER_INDEX_NAME}"],
+            resources=[table.table_arn, *(f"{table.table_arn}/index/{index}" for index in INDEXES)],
         )
     )
     if table.encryption_key is not None:
@@ -109,11 +118,11 @@ def build_reviews_function(
         write_token=bool(write_token_parameter_name),
         reserved=reserved_concurrency is not None,
     )
-    _depend_on_policy_only(function, role)
+    depend_on_policy_only(function, role)
     return function, log_group
 
 
-def _depend_on_policy_only(function: lambda_.Function, role: iam.Role) -> None:
+def depend_on_policy_only(function: lambda_.Function, role: iam.Role) -> None:
     """Drop the function's DependsOn to its role, which its Role GetAtt already orders (cfn-lint W3005).
 
     Computed at synthesis, so every other dependency (the role's policy, anything a user adds) stays.

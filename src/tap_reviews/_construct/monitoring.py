@@ -13,11 +13,15 @@ from typing import TYPE_CHECKING
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ..function_code.reviews_runtime import contract
 from ..props import AlarmThresholds
+from .findings import acknowledge_nag
 
 if TYPE_CHECKING:
     from ..reviews_api import ProductReviewsApi
@@ -80,7 +84,14 @@ ALARMS = (
         "TableThrottlesAlarm",
         "DynamoDB-Throttles-{suffix}",
         lambda reviews: reviews.metric_table_throttles(),
-        lambda t: f"DynamoDB throttled more than {t:g} requests to the table or its index in 5 minutes.",
+        lambda t: f"DynamoDB throttled more than {t:g} requests to the table or its indexes in 5 minutes.",
+    ),
+    _AlarmSpec(
+        "oldest_pending_review_age",
+        "ModerationBacklogAlarm",
+        "Moderation-Backlog-Age-{suffix}",
+        lambda reviews: reviews.metric_oldest_pending_review_age(),
+        lambda t: f"A review has waited in the moderation queue longer than {t:g} s.",
     ),
 )
 
@@ -103,7 +114,9 @@ def build_alarms(
         threshold = getattr(thresholds, spec.threshold_field)
         if threshold is None:
             continue
-        value = threshold.to_milliseconds() if isinstance(threshold, Duration) else threshold
+        value = threshold
+        if isinstance(threshold, Duration):  # latency in milliseconds (API Gateway's unit), ages in seconds
+            value = threshold.to_milliseconds() if spec.threshold_field == "latency_p99" else threshold.to_seconds()
         alarm = cloudwatch.Alarm(
             scope,
             spec.construct_id,
@@ -128,19 +141,41 @@ def _graph(title: str, *metrics: cloudwatch.IMetric) -> cloudwatch.GraphWidget:
 
 
 def table_and_index_metrics(reviews: ProductReviewsApi, metric_name: str, label: str) -> list[cloudwatch.Metric]:
-    """``metric_name`` (a Sum) on the table and on its reviewer index, which scales and throttles on its own."""
+    """``metric_name`` (a Sum) on the table and on each index, which scale and throttle on their own."""
     table = reviews.table
-    index = contract.REVIEWER_INDEX_NAME
     return [
         table.metric(metric_name, period=PERIOD, statistic="Sum", label=f"{label} (table)"),
-        table.metric(
-            metric_name,
-            period=PERIOD,
-            statistic="Sum",
-            label=f"{label} ({index})",
-            dimensions_map={"TableName": table.table_name, "GlobalSecondaryIndexName": index},
+        *(
+            table.metric(
+                metric_name,
+                period=PERIOD,
+                statistic="Sum",
+                label=f"{label} ({index})",
+                dimensions_map={"TableName": table.table_name, "GlobalSecondaryIndexName": index},
+            )
+            for index in (contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME)
         ),
     ]
+
+
+def build_backlog_schedule(scope: Construct, function: lambda_.IFunction) -> events.Rule:
+    """Invoke the function every ``BACKLOG_MINUTES`` to measure the moderation backlog (a few Query reads)."""
+    rule = events.Rule(
+        scope,
+        "ModerationBacklogSchedule",
+        description="Measures the reviews moderation backlog (ModerationBacklog, OldestPendingReviewAge).",
+        schedule=events.Schedule.rate(Duration.minutes(contract.BACKLOG_MINUTES)),
+        targets=[
+            targets.LambdaFunction(function, event=events.RuleTargetInput.from_object(dict(contract.BACKLOG_EVENT)))
+        ],
+    )
+    acknowledge_nag(
+        rule,
+        "Serverless::Serverless-EventBusDLQ",
+        reason="A missed measurement is replaced by the next one 5 minutes later; a dead-letter queue would keep "
+        "nothing worth replaying.",
+    )
+    return rule
 
 
 def build_dashboard(
@@ -190,6 +225,17 @@ def build_dashboard(
             "Reviews created / bodies rejected by the function",
             reviews.metric_reviews_created(label="created"),
             reviews.metric_validation_failures(label="rejected"),
+        ),
+        _graph(
+            "Moderation backlog",
+            reviews.metric_moderation_backlog(label="reviews waiting"),
+            reviews.metric_oldest_pending_review_age(label="oldest wait (s)"),
+        ),
+        _graph(
+            "Moderation decisions",
+            reviews.metric_reviews_published(label="published"),
+            reviews.metric_reviews_rejected(label="rejected"),
+            reviews.metric_reviews_held(label="held by reports"),
         ),
     )
     return dashboard

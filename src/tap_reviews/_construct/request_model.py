@@ -30,6 +30,8 @@ def json_schema(schema: dict[str, Any]) -> apigateway.JsonSchema:
         "pattern": ("pattern", str),
         "minimum": ("minimum", int),
         "maximum": ("maximum", int),
+        "enum": ("enum", list),
+        "minProperties": ("min_properties", int),
     }
     unknown = set(schema) - set(converters)
     if unknown:

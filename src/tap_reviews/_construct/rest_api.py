@@ -1,9 +1,11 @@
-"""The REST API: one /reviews resource proxied to the function, throttled, traced, CORS-enabled."""
+"""The REST API: /reviews and /moderation proxied to the function, throttled, traced, CORS-enabled."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
@@ -15,15 +17,19 @@ from constructs import Construct
 from ..function_code.reviews_runtime import contract
 from ..function_code.reviews_runtime.errors import RETRY_AFTER_SECONDS, Error
 from ..function_code.reviews_runtime.protocol import EXPOSED_HEADERS
-from ..function_code.reviews_runtime.schema import review_schema
+from ..function_code.reviews_runtime.schema import (
+    decision_schema,
+    erasure_schema,
+    report_schema,
+    review_patch_schema,
+    review_schema,
+)
 from .findings import acknowledge_nag, skip_checkov
 from .request_model import json_schema
 
-#: Methods the API serves on /reviews (OPTIONS is the CORS preflight).
-REVIEWS_METHODS = ("GET", "POST")
 #: Headers a browser may send cross-origin: CDK's defaults (Content-Type, Authorization, ...) and the
-#: runtime's Idempotency-Key.
-CORS_ALLOW_HEADERS = [*apigateway.Cors.DEFAULT_HEADERS, "Idempotency-Key"]
+#: runtime's Idempotency-Key and conditional request headers.
+CORS_ALLOW_HEADERS = [*apigateway.Cors.DEFAULT_HEADERS, "Idempotency-Key", "If-Match", "If-None-Match"]
 #: API Gateway's own answers in the function's error shape. Gateway response templates only substitute
 #: variables (no VTL, no escaping): messageString arrives quoted, responseType is an enum name, and nothing
 #: else is safe to embed.
@@ -34,7 +40,8 @@ GATEWAY_TEMPLATE = (
 
 @dataclass(frozen=True)
 class WriteAuthorization:
-    """How POST /reviews is authorized: an API Gateway authorizer, IAM, the function's token, or not at all."""
+    """How writes (POST /reviews, reports) are authorized: an API Gateway authorizer, IAM, the function's
+    token, or not at all."""
 
     authorizer: apigateway.IAuthorizer | None
     iam: bool
@@ -46,10 +53,37 @@ class WriteAuthorization:
         return self.authorizer is not None or self.iam
 
 
+@dataclass(frozen=True)
+class ModeratorAuthorization:
+    """How the moderation routes are authorized: IAM (no authorizer), or an authorizer with scopes."""
+
+    authorizer: apigateway.IAuthorizer | None
+    scopes: tuple[str, ...]
+
+
+class Access(Enum):
+    """Who may call a method."""
+
+    PUBLIC = "anyone (reads)"
+    WRITE = "the API's write authorization"
+    OWNER = "the review's author, authenticated by the write authorizer or IAM"
+    MODERATOR = "moderators"
+
+
 PUBLIC_READS_REASON = (
     "Reads are public by design: reviews are published content. Writes carry the authorization "
     "(authorizer, iam_write_authorization or write_token_parameter_name)."
 )
+
+
+@dataclass(frozen=True)
+class ApiMethods:
+    """The API and the methods the construct's grants and tools name."""
+
+    api: apigateway.RestApi
+    access_log_group: logs.LogGroup
+    #: (HTTP method, resource path) -> method, for every method but preflights.
+    methods: dict[tuple[str, str], apigateway.Method]
 
 
 def build_rest_api(
@@ -63,12 +97,13 @@ def build_rest_api(
     cors_max_age: Duration,
     function: lambda_.IFunction,
     write_authorization: WriteAuthorization,
+    moderator_authorization: ModeratorAuthorization,
     web_acl_arn: str | None,
     access_log_group_name: str | None,
     log_retention: logs.RetentionDays,
     removal_policy: RemovalPolicy,
-) -> tuple[apigateway.RestApi, logs.LogGroup]:
-    """Create the API, its stage (access and error logs, tracing, throttling) and the /reviews methods."""
+) -> ApiMethods:
+    """Create the API, its stage (access and error logs, tracing, throttling) and every route's method."""
     access_log_group = logs.LogGroup(
         scope,
         "AccessLogGroup",
@@ -88,7 +123,7 @@ def build_rest_api(
         scope,
         "Api",
         rest_api_name=rest_api_name,
-        description="Product reviews API: POST and GET /reviews.",
+        description="Product reviews API: /reviews and /moderation.",
         cloud_watch_role=cloud_watch_role and account is None,
         deploy_options=apigateway.StageOptions(
             stage_name=stage_name,
@@ -119,53 +154,183 @@ def build_rest_api(
     _own_execution_log_group(
         scope, api, stage_name=stage_name, log_retention=log_retention, removal_policy=removal_policy
     )
-    integration = apigateway.LambdaIntegration(function)
-    # Preflight only where there is something to call: the API root serves nothing. OPTIONS never
-    # carries the POST authorizer, so browsers can always ask.
-    reviews = api.root.add_resource(
-        contract.RESOURCE_PATH,
-        default_cors_preflight_options=apigateway.CorsOptions(
-            allow_origins=list(cors_allow_origins),
-            allow_methods=[*REVIEWS_METHODS, "OPTIONS"],
-            allow_headers=CORS_ALLOW_HEADERS,
-            max_age=cors_max_age,
+    routes = _Routes(
+        api,
+        function,
+        write_authorization,
+        moderator_authorization,
+        cors=(list(cors_allow_origins), cors_max_age),
+    )
+    owners = write_authorization.principal_supplies_reviewer
+    # The API root and /moderation serve nothing, so they get no preflight either.
+    reviews = routes.resource(api.root, contract.RESOURCE_PATH, ["GET", "POST"])
+    review = routes.resource(reviews, "{review_id}", ["GET", *(["PATCH", "DELETE"] if owners else [])])
+    reports = routes.resource(review, "reports", ["POST"])
+    moderation = api.root.add_resource("moderation")
+    queue = routes.resource(moderation, "queue", ["GET"])
+    moderated = routes.resource(moderation.add_resource("reviews"), "{review_id}", ["GET", "DELETE"])
+    decision = routes.resource(moderated, "decision", ["POST"])
+    erasures = routes.resource(moderation, "erasures", ["POST"])
+
+    routes.add(reviews, "GET", Access.PUBLIC, query=contract.LIST_QUERY_PARAMETERS)
+    routes.add(
+        reviews,
+        "POST",
+        Access.WRITE,
+        model=(
+            "ReviewModel",
+            "A review, as POST /reviews accepts it.",
+            review_schema(reviewer_from_principal=owners),
         ),
     )
-    # Parameters are validated at the edge; bodies by the function, with the same JSON Schema as the model
-    # below, because only it can say which field failed and why: API Gateway's validationErrorString cannot
-    # be put in a gateway response's JSON (it is not escaped) nor in a header (only request values can).
-    validator = api.add_request_validator(
-        "RequestValidator", validate_request_body=False, validate_request_parameters=True
-    )
-    get_method = reviews.add_method(
-        "GET",
-        integration,
-        # Declared, none required on its own: exactly one id is, which only the function can check.
-        request_parameters={f"method.request.querystring.{name}": False for name in contract.LIST_QUERY_PARAMETERS},
-        request_validator=validator,
-    )
-    # The runtime's schema, as the API's documented model (SDKs and exports read it); the function enforces it.
-    review_model = api.add_model(
-        "ReviewModel",
-        content_type="application/json",
-        description="A review, as POST /reviews accepts it (the function validates with the same schema).",
-        schema=json_schema(review_schema(reviewer_from_principal=write_authorization.principal_supplies_reviewer)),
-    )
-    post_method = reviews.add_method(
+    routes.add(review, "GET", Access.PUBLIC)
+    if owners:
+        routes.add(review, "PATCH", Access.OWNER, model=("ReviewPatchModel", "An edit.", review_patch_schema()))
+        routes.add(review, "DELETE", Access.OWNER)
+    routes.add(
+        reports,
         "POST",
-        integration,
-        request_models={"application/json": review_model},
-        request_validator=validator,
-        authorizer=write_authorization.authorizer,
-        authorization_type=apigateway.AuthorizationType.IAM if write_authorization.iam else None,
+        Access.WRITE,
+        model=("ReportModel", "A report of abuse.", report_schema(reporter_from_principal=owners)),
     )
+    routes.add(queue, "GET", Access.MODERATOR, query=contract.QUEUE_QUERY_PARAMETERS)
+    routes.add(moderated, "GET", Access.MODERATOR)
+    routes.add(moderated, "DELETE", Access.MODERATOR)
+    routes.add(decision, "POST", Access.MODERATOR, model=("DecisionModel", "A decision.", decision_schema()))
+    routes.add(erasures, "POST", Access.MODERATOR, model=("ErasureModel", "An erasure.", erasure_schema()))
+
     if web_acl_arn is not None:
         wafv2.CfnWebACLAssociation(
             scope, "WebAclAssociation", resource_arn=api.deployment_stage.stage_arn, web_acl_arn=web_acl_arn
         )
     _add_gateway_responses(api, cors_allow_origins)
-    _accept_api_findings(api, get_method, post_method, write_authorization, waf=web_acl_arn is not None)
-    return api, access_log_group
+    _accept_api_findings(api, waf=web_acl_arn is not None)
+    return ApiMethods(api=api, access_log_group=access_log_group, methods=routes.methods)
+
+
+class _Routes:
+    """Adds resources (with their CORS preflight) and methods (with their authorization, models and the
+    scanner findings their access implies)."""
+
+    def __init__(
+        self,
+        api: apigateway.RestApi,
+        function: lambda_.IFunction,
+        write: WriteAuthorization,
+        moderators: ModeratorAuthorization,
+        *,
+        cors: tuple[list[str], Duration],
+    ) -> None:
+        self.api = api
+        self.integration = apigateway.LambdaIntegration(function)
+        self.write = write
+        self.moderators = moderators
+        self.cors = cors
+        self.methods: dict[tuple[str, str], apigateway.Method] = {}
+        # Parameters are validated at the edge; bodies by the function, with the same JSON Schemas as the
+        # models, because only it can say which field failed and why: API Gateway's validationErrorString
+        # cannot be put in a gateway response's JSON (it is not escaped) nor in a header (only request values).
+        self.validator = api.add_request_validator(
+            "RequestValidator", validate_request_body=False, validate_request_parameters=True
+        )
+
+    def resource(self, parent: apigateway.IResource, path_part: str, methods: list[str]) -> apigateway.Resource:
+        """A child resource whose preflight allows ``methods``. OPTIONS never carries an authorizer, so
+        browsers can always ask."""
+        resource = parent.add_resource(path_part)
+        origins, max_age = self.cors
+        resource.add_cors_preflight(
+            allow_origins=origins,
+            allow_methods=[*methods, "OPTIONS"],
+            allow_headers=CORS_ALLOW_HEADERS,
+            max_age=max_age,
+        )
+        return resource
+
+    def add(
+        self,
+        resource: apigateway.Resource,
+        verb: str,
+        access: Access,
+        *,
+        query: tuple[str, ...] = (),
+        model: tuple[str, str, dict[str, Any]] | None = None,
+    ) -> apigateway.Method:
+        parameters = {f"method.request.querystring.{name}": False for name in query}
+        if "{review_id}" in resource.path:
+            parameters[f"method.request.path.{contract.REVIEW_ID_PARAMETER}"] = True
+        models = None
+        if model is not None:
+            model_id, description, schema = model
+            # The runtime's schema, as the API's documented model (SDKs and exports read it); the function
+            # enforces it.
+            models = {
+                "application/json": self.api.add_model(
+                    model_id,
+                    content_type="application/json",
+                    description=f"{description} The function validates bodies with the same schema.",
+                    schema=json_schema(schema),
+                )
+            }
+        authorizer, authorization_type, scopes = self._authorization(access)
+        method = resource.add_method(
+            verb,
+            self.integration,
+            request_parameters=parameters or None,
+            request_models=models,
+            request_validator=self.validator,
+            authorizer=authorizer,
+            authorization_type=authorization_type,
+            authorization_scopes=list(scopes) or None,
+        )
+        self.methods[(verb, resource.path)] = method
+        self._accept_findings(method, access)
+        return method
+
+    def _authorization(
+        self, access: Access
+    ) -> tuple[apigateway.IAuthorizer | None, apigateway.AuthorizationType | None, tuple[str, ...]]:
+        if access is Access.PUBLIC:
+            return None, None, ()
+        if access is Access.MODERATOR:
+            if self.moderators.authorizer is None:
+                return None, apigateway.AuthorizationType.IAM, ()
+            return self.moderators.authorizer, None, self.moderators.scopes
+        iam = apigateway.AuthorizationType.IAM if self.write.iam else None
+        return self.write.authorizer, iam, ()
+
+    def _accept_findings(self, method: apigateway.Method, access: Access) -> None:
+        """Acknowledge, with reasons, the findings this method's access is designed to raise."""
+        if access is Access.PUBLIC:
+            acknowledge_nag(
+                method,
+                "AwsSolutions::AwsSolutions-APIG4",
+                "AwsSolutions::AwsSolutions-COG4",
+                reason=PUBLIC_READS_REASON,
+            )
+            skip_checkov(method, "CKV_AWS_59", reason=PUBLIC_READS_REASON)
+            return
+        authorizer = self.moderators.authorizer if access is Access.MODERATOR else self.write.authorizer
+        iam = self.moderators.authorizer is None if access is Access.MODERATOR else self.write.iam
+        if authorizer is None and not iam:
+            reason = (
+                "Writes need the bearer write token, which the function checks against the SSM SecureString "
+                "(write_token_parameter_name)."
+                if self.write.write_token
+                else "Writes are open, the default until authorization is configured (authorizer, "
+                "iam_write_authorization or write_token_parameter_name); synth warns tap-reviews:writesOpen."
+            )
+            acknowledge_nag(
+                method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4", reason=reason
+            )
+            skip_checkov(method, "CKV_AWS_59", reason=reason)
+        elif authorizer is None or authorizer.authorization_type != apigateway.AuthorizationType.COGNITO:
+            acknowledge_nag(
+                method,
+                "AwsSolutions::AwsSolutions-COG4",
+                reason=f"Only {access.value} may call this method, authorized by IAM or the caller's own "
+                "authorizer; a Cognito user pool is one choice.",
+            )
 
 
 def gateway_cors_headers(cors_allow_origins: Sequence[str]) -> dict[str, str]:
@@ -236,45 +401,15 @@ def _own_execution_log_group(
     return log_group
 
 
-def _accept_api_findings(
-    api: apigateway.RestApi,
-    get_method: apigateway.Method,
-    post_method: apigateway.Method,
-    write_authorization: WriteAuthorization,
-    *,
-    waf: bool,
-) -> None:
+def _accept_api_findings(api: apigateway.RestApi, *, waf: bool) -> None:
     """Acknowledge, with reasons, the scanner findings that are design choices of this API."""
     acknowledge_nag(
         api,
         "AwsSolutions::AwsSolutions-APIG2",
-        reason="Query parameters are validated at the edge; bodies by the function, with the same JSON Schema as "
-        "the API's model, because only the function can tell a client which field failed and why (API Gateway's "
+        reason="Parameters are validated at the edge; bodies by the function, with the same JSON Schemas as the "
+        "API's models, because only the function can tell a client which field failed and why (API Gateway's "
         "validation message cannot be carried by a gateway response).",
     )
-    acknowledge_nag(
-        get_method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4", reason=PUBLIC_READS_REASON
-    )
-    skip_checkov(get_method, "CKV_AWS_59", reason=PUBLIC_READS_REASON)
-    authorizer = write_authorization.authorizer
-    if authorizer is None and not write_authorization.iam:
-        reason = (
-            "POST needs the bearer write token, which the function checks against the SSM SecureString "
-            "(write_token_parameter_name)."
-            if write_authorization.write_token
-            else "Writes are open, the default until authorization is configured (authorizer, "
-            "iam_write_authorization or write_token_parameter_name); synth warns tap-reviews:writesOpen."
-        )
-        acknowledge_nag(
-            post_method, "AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4", reason=reason
-        )
-        skip_checkov(post_method, "CKV_AWS_59", reason=reason)
-    elif authorizer is None or authorizer.authorization_type != apigateway.AuthorizationType.COGNITO:
-        acknowledge_nag(
-            post_method,
-            "AwsSolutions::AwsSolutions-COG4",
-            reason="POST is authorized by IAM or the caller's own authorizer; a Cognito user pool is one choice.",
-        )
     stage = api.deployment_stage
     if not waf:
         acknowledge_nag(

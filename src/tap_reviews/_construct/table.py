@@ -27,9 +27,10 @@ def build_reviews_table(
     removal_policy: RemovalPolicy,
     deletion_protection: bool,
     encryption_key: kms.IKey | None,
+    stream: bool = False,
 ) -> dynamodb.Table:
     """Create the table, its reviewer index and its moderation queue index; with provisioned billing, scale
-    each on utilization."""
+    each on utilization. With ``stream``, the table's stream carries new images (for events)."""
     provisioned = billing_mode == dynamodb.BillingMode.PROVISIONED
     # Provisioned tables start at the auto-scaling floor; on-demand tables take no capacity at all.
     initial_read = read_capacity.min_capacity if provisioned else None
@@ -55,6 +56,7 @@ def build_reviews_table(
         time_to_live_attribute=contract.TIME_TO_LIVE_ATTRIBUTE,
         read_capacity=initial_read,
         write_capacity=initial_write,
+        stream=dynamodb.StreamViewType.NEW_IMAGE if stream else None,
     )
     table.add_global_secondary_index(
         index_name=contract.REVIEWER_INDEX_NAME,

@@ -8,10 +8,9 @@ import os
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from lifecycle_calls import decide, delete, edit, erase, moderated, post, report
 from test_handler_faults import on_attempt
-
-from botocore.awsrequest import AWSResponse
 
 from tap_reviews.function_code.reviews_runtime import contract, publisher
 
@@ -92,7 +91,7 @@ def test_each_committed_change_is_one_event_with_the_summary_after_it(reviews_ta
     assert edit(review_id, {"rating": 5}, etag).status == 412  # refused: no event
     assert report(review_id, "bob").status == 204  # held at the threshold of 1
     published = decide(review_id, moderated(review_id).headers["ETag"], "publish")
-    rejected = decide(review_id, published.headers["ETag"], "reject", "off-topic")
+    decide(review_id, published.headers["ETag"], "reject", "off-topic")
     second = post("p-1", "bob", rating=5)
     assert delete(second.body["review"]["review_id"], author="bob").status == 204
     post("p-2", rating=3)
