@@ -35,9 +35,9 @@ def openapi_codes(document: dict) -> tuple[set[str], dict[tuple[str, str], set[s
     """The Error schema's codes, and the codes each operation's responses name, by (status, operationId)."""
     enum = set(document["components"]["schemas"]["Error"]["properties"]["error"]["enum"])
     by_response = {}
-    for operation in document["paths"]["/reviews"].values():
+    for operation in (op for path in document["paths"].values() for op in path.values()):
         for status, response in operation["responses"].items():
-            schema = response["content"]["application/json"]["schema"]
+            schema = response.get("content", {}).get("application/json", {}).get("schema", {})
             for part in schema.get("allOf", []):
                 if "properties" in part:
                     by_response[(status, operation["operationId"])] = set(part["properties"]["error"]["enum"])

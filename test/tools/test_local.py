@@ -71,15 +71,23 @@ def test_banner_says_where_it_listens_the_routes_and_a_curl_example(server, exam
     assert "curl -X POST" in banner and "throttling: 10 requests/s, burst 20" in banner
 
 
-def test_post_then_read_back_by_product_and_by_reviewer(server):
+def test_post_then_read_back_at_its_url_by_product_and_by_reviewer(server):
     product, reviewer = unique("p"), unique("r")
     created = request("POST", f"{server.url}/reviews", {"product_id": product, "reviewer_id": reviewer, "rating": 4})
     assert created.status == 201
-    assert created.headers["Location"] == f"/prod/reviews?product_id={product}"
+    review_id = created.body["review"]["review_id"]
+    assert created.headers["Location"] == f"/prod/reviews/{review_id}"
+    at_its_url = request("GET", f"http://127.0.0.1:{server.port}{created.headers['Location']}")
+    assert at_its_url.status == 200 and at_its_url.body == {"review": created.body["review"]}
+    assert at_its_url.headers["ETag"] == created.headers["ETag"]
     by_product = request("GET", f"{server.url}/reviews?product_id={product}")
     assert by_product.status == 200
     assert by_product.body["reviews"] == [created.body["review"]]
-    assert by_product.body["summary"] == {"review_count": 1, "average_rating": 4.0}
+    assert by_product.body["summary"] == {
+        "review_count": 1,
+        "average_rating": 4.0,
+        "histogram": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0},
+    }
     by_reviewer = request("GET", f"{server.url}/reviews?reviewer_id={reviewer}")
     assert by_reviewer.body["reviews"] == [created.body["review"]]
 
@@ -114,10 +122,20 @@ def test_idempotency_key_replays_over_http(server):
 
 
 def test_cors_preflight_is_answered_as_the_template_configures_it(server, example_assembly):
+    resources = template(example_assembly)["Resources"]
+    (reviews_id,) = [
+        logical_id
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::ApiGateway::Resource"
+        and r["Properties"]["PathPart"] == "reviews"
+        and "Fn::GetAtt" in r["Properties"]["ParentId"]
+    ]
     (options,) = [
         r["Properties"]
-        for r in template(example_assembly)["Resources"].values()
-        if r["Type"] == "AWS::ApiGateway::Method" and r["Properties"]["HttpMethod"] == "OPTIONS"
+        for r in resources.values()
+        if r["Type"] == "AWS::ApiGateway::Method"
+        and r["Properties"]["HttpMethod"] == "OPTIONS"
+        and r["Properties"]["ResourceId"] == {"Ref": reviews_id}
     ]
     configured = {
         name.removeprefix("method.response.header."): value.strip("'")
@@ -188,14 +206,17 @@ def test_the_handler_gets_the_time_left_before_the_templates_function_timeout(ex
     assert (timeout - 1) * 1000 < context.get_remaining_time_in_millis() <= timeout * 1000
 
 
-def test_openapi_document_is_built_from_the_templates_request_model(server, example_assembly):
-    (model,) = [
-        r["Properties"]
-        for r in template(example_assembly)["Resources"].values()
-        if r["Type"] == "AWS::ApiGateway::Model"
-    ]
+def test_openapi_document_is_built_from_the_templates_routes_and_models(server, example_assembly):
+    api = served_api(example_assembly, "TapStackdev")
+    models = {route.name: route.model for route in api.routes.values() if route.model is not None}
+    assert set(models) == {"POST /reviews", "POST /reviews/{review_id}/reports", "POST /moderation/erasures",
+                           "POST /moderation/reviews/{review_id}/decision"}  # fmt: skip
     served = request("GET", f"http://127.0.0.1:{server.port}/openapi.json").body
-    assert served == openapi_document(model["Schema"], server_url=server.url)
+    assert served == openapi_document(
+        models, routes=[route.name for route in api.routes.values()], server_url=server.url
+    )
+    # The example's writes are open: no author routes in its template, so none in its document.
+    assert set(served["paths"]["/reviews/{review_id}"]) == {"get"}
     shipped = json.loads((Path(tap_reviews.__file__).parent / "openapi.json").read_text())
     assert shipped == openapi_document()
 
@@ -405,20 +426,42 @@ def test_without_a_caller_methods_behind_iam_are_refused_as_api_gateway_does(aut
         assert running.stop() == 0
 
 
-def test_a_caller_stand_in_posts_behind_an_authorizer_and_the_throttle_can_be_lifted(authorized_assembly, tmp_path):
+def test_a_caller_stand_in_writes_edits_and_moderates_behind_an_authorizer_and_the_throttle_can_be_lifted(
+    authorized_assembly, tmp_path
+):
     running = start_server(
         "--assembly", str(authorized_assembly), "--stack", "CognitoShop", "--caller", "alice", "--no-throttle",
         log_dir=tmp_path,
     )  # fmt: skip
     try:
         banner = (tmp_path / "stdout.log").read_text()
-        assert "caller: alice, a local stand-in for the caller COGNITO_USER_POOLS would authenticate" in banner
+        assert "caller: alice, a local stand-in for the caller AWS_IAM, COGNITO_USER_POOLS would authenticate" in banner
         assert "throttling: off (--no-throttle; deployed: 10 requests/s, burst 20)" in banner
         # The authenticated caller is the reviewer: the body leaves reviewer_id out, as an app's would.
         created = request("POST", f"{running.url}/reviews", {"product_id": "p-cognito", "rating": 5})
         assert created.status == 201 and created.body["review"]["reviewer_id"] == "alice"
         mine = request("GET", f"{running.url}/reviews?reviewer_id=alice").body["reviews"]
         assert [r["product_id"] for r in mine] == ["p-cognito"]
+        # The whole lifecycle over HTTP: the review's URL, an edit at its ETag, then moderation (the IAM routes,
+        # which the same stand-in caller reaches) and erasure.
+        review_url = f"http://127.0.0.1:{running.port}{created.headers['Location']}"
+        edited = request("PATCH", review_url, {"rating": 2}, headers={"If-Match": created.headers["ETag"]})
+        assert edited.status == 200 and edited.body["status"] == "published"
+        assert request("PATCH", review_url, {"rating": 1}, headers={"If-Match": created.headers["ETag"]}).status == 412
+        review_id = created.body["review"]["review_id"]
+        moderated = request("GET", f"{running.url}/moderation/reviews/{review_id}")
+        assert moderated.status == 200 and moderated.body["review"]["rating"] == 2
+        rejected = request(
+            "POST",
+            f"{running.url}/moderation/reviews/{review_id}/decision",
+            {"decision": "reject", "reason": "off-topic"},
+            headers={"If-Match": moderated.headers["ETag"]},
+        )
+        assert rejected.status == 200 and request("GET", review_url).status == 404
+        erased = request("POST", f"{running.url}/moderation/erasures", {"reviewer_id": "alice"})
+        assert erased.status == 200 and erased.body == {"reviewer_id": "alice", "erased_reviews": 1, "done": True}
+        assert request("GET", f"{running.url}/reviews/not-an-id").status == 400
+        assert request("GET", f"{running.url}/reviews/{review_id}/nothing").status == 403
         # Seeding faster than the deployed 10/s with a burst of 20: nothing is throttled.
         statuses = {request("OPTIONS", f"{running.url}/reviews", retry_throttled=False).status for _ in range(60)}
         assert statuses == {204}

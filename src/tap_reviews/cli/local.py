@@ -98,11 +98,12 @@ def _serve(args: argparse.Namespace, api: Any) -> int:
         _configure_environment(endpoint, api.environment)
         _ensure_table(api.create_table)
         stage_url = f"http://127.0.0.1:{server.server_address[1]}/{api.stage_name}"
-        schemas = [route.body_schema for route in api.routes.values() if route.body_schema is not None]
+        models = {route.name: route.model for route in api.routes.values() if route.model is not None}
+        routes = [route.name for route in api.routes.values()]
         server.gateway = LocalGateway(
             api,
             load_handler(api),
-            openapi_document(schemas[0] if schemas else None, server_url=stage_url),
+            openapi_document(models, routes=routes, server_url=stage_url),
             caller=args.caller,
             throttle=not args.no_throttle,
         )

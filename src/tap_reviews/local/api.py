@@ -29,7 +29,15 @@ class Route:
     path: str
     method: str
     authorization: str
+    #: The body schema API Gateway checks before the function (its validator checks bodies), or None.
     body_schema: dict[str, Any] | None
+    #: The method's request model, documented whether or not API Gateway checks it.
+    model: dict[str, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        """The route as the error catalogue names it: ``POST /reviews``."""
+        return f"{self.method} {self.path}"
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,7 @@ def read(stack: ReviewsStack) -> LocalApi:
             method=method["HttpMethod"],
             authorization=method.get("AuthorizationType", "NONE"),
             body_schema=_body_schema(method, resources),
+            model=_model(method, resources),
         )
     (stage,) = [r["Properties"] for r in api_resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
     settings: dict[str, Any] = next(
@@ -190,12 +199,16 @@ def _preflight(method: dict[str, Any]) -> Preflight:
     return Preflight(headers=headers, echoed_origins=tuple(re.findall(r'\$origin == "([^"]+)"', template)))
 
 
+def _model(method: dict[str, Any], resources: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    model_id = ref(method.get("RequestModels", {}).get("application/json"))
+    return resources[model_id]["Properties"]["Schema"] if model_id else None
+
+
 def _body_schema(method: dict[str, Any], resources: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     validator_id = ref(method.get("RequestValidatorId"))
     if validator_id is None or not resources[validator_id]["Properties"].get("ValidateRequestBody"):
         return None
-    model_id = ref(method.get("RequestModels", {}).get("application/json"))
-    return resources[model_id]["Properties"]["Schema"] if model_id else None
+    return _model(method, resources)
 
 
 def create_table_request(table_name: str, table: dict[str, Any]) -> dict[str, Any]:

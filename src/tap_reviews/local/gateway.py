@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..function_code.reviews_runtime import validation
 from .api import GatewayResponse, LocalApi
@@ -164,7 +164,9 @@ class LocalGateway:
             return Answer(200, {"Content-Type": "application/json"}, json.dumps(self.openapi, indent=2).encode())
         lower = {name.lower(): value for name, value in headers}
         stage_prefix = f"/{self.api.stage_name}"
-        path = url.path[len(stage_prefix) :] if url.path.startswith(stage_prefix + "/") else None
+        called = url.path[len(stage_prefix) :] if url.path.startswith(stage_prefix + "/") else None
+        matched = match_resource(self.api.paths, called) if called is not None else None
+        path, parameters = matched if matched is not None else (None, {})
         preflight = method == "OPTIONS" and path in self.api.preflights
         route = self.api.routes.get((path or "", method))
         if path is None or not (preflight or route):
@@ -182,7 +184,7 @@ class LocalGateway:
             authenticated = caller_context(route.authorization, self.caller)
         if route.body_schema is not None and not _body_matches(route.body_schema, body):
             return self.gateway_answer("BAD_REQUEST_BODY", lower)
-        event = self._event(method, path, url.query, headers, body, source_ip)
+        event = self._event(method, path, parameters, url.query, headers, body, source_ip)
         event["requestContext"]["identity"].update(authenticated.get("identity", {}))
         if "authorizer" in authenticated:
             event["requestContext"]["authorizer"] = authenticated["authorizer"]
@@ -199,7 +201,14 @@ class LocalGateway:
         return Answer(204, answer_headers, b"")
 
     def _event(
-        self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
+        self,
+        method: str,
+        path: str,
+        parameters: dict[str, str],
+        query: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
     ) -> dict[str, Any]:
         try:
             text: str | None = body.decode("utf-8") if body else None
@@ -215,7 +224,33 @@ class LocalGateway:
             body=text,
             is_base64_encoded=encoded,
             source_ip=source_ip,
+            path_parameters=parameters or None,
         )
+
+
+def match_resource(resources: set[str], called: str) -> tuple[str, dict[str, str]] | None:
+    """The resource (``/reviews/{review_id}``) that serves the path called (``/reviews/01J...``) and its path
+    parameters (URL-decoded): segment by segment, a ``{name}`` matching one non-empty segment; a resource
+    with more literal segments wins (``/moderation/queue`` over ``/moderation/{name}``). None: no resource."""
+    segments = called.split("/")
+    best: tuple[int, str, dict[str, str]] | None = None
+    for resource in resources:
+        parts = resource.split("/")
+        if len(parts) != len(segments):
+            continue
+        parameters: dict[str, str] = {}
+        literals = 0
+        for part, segment in zip(parts, segments, strict=True):
+            if part.startswith("{") and part.endswith("}") and segment:
+                parameters[part[1:-1]] = unquote(segment)
+            elif part == segment:
+                literals += 1
+            else:
+                break
+        else:
+            if best is None or literals > best[0]:
+                best = (literals, resource, parameters)
+    return None if best is None else (best[1], best[2])
 
 
 def _body_matches(schema: dict[str, Any], body: bytes) -> bool:

@@ -59,6 +59,19 @@ AUTHENTICATED_ROUTES = (
     POST_DECISION,
     POST_ERASURE,
 )
+#: Routes that may be IAM-authorized: the moderators' by default, the authors' and writes with
+#: ``iam_write_authorization``.
+IAM_ROUTES = (
+    POST_REVIEWS,
+    POST_REPORT,
+    PATCH_REVIEW,
+    DELETE_REVIEW,
+    GET_QUEUE,
+    GET_MODERATED,
+    DELETE_MODERATED,
+    POST_DECISION,
+    POST_ERASURE,
+)
 #: Routes that honour ``If-Match`` (required where a stale write could lose an update).
 CONDITIONAL_ROUTES = (PATCH_REVIEW, DELETE_REVIEW, DELETE_MODERATED, POST_DECISION)
 
@@ -116,7 +129,7 @@ class Error(Enum):
     MISSING_AUTHENTICATION_TOKEN = (
         403,
         "API Gateway found no such route or method, or an IAM-authorized method was called without a signature.",
-        (),
+        IAM_ROUTES,
         ("MISSING_AUTHENTICATION_TOKEN",),
     )
     NOT_FOUND = 404, "A path the function does not serve reached it.", (), ("RESOURCE_NOT_FOUND",)
