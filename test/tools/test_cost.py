@@ -32,6 +32,8 @@ SMALL = Workload(reviews_per_day=100, reads_per_review=10, idempotent_post_share
 SEED = Workload(reviews_per_day=2500, reads_per_review=20)
 #: 730 hours / 24.
 DAYS = 30.416666666666668
+#: The backlog schedule's invocations: every 5 minutes, 730 hours.
+BACKLOG = 730 * 12
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +68,11 @@ def test_the_default_template_is_read_as_the_constructs_defaults(defaults: Deplo
         ("table", "write"),
         ("ReviewerIdIndex", "read"),
         ("ReviewerIdIndex", "write"),
+        ("ModerationQueueIndex", "read"),
+        ("ModerationQueueIndex", "write"),
     }
     assert {(side.min_capacity, side.max_capacity) for side in defaults.capacity} == {(5, 100)}
+    assert (defaults.moderation, defaults.backlog_schedule, defaults.events) == ("none", True, False)
     assert defaults.target_utilization_percent == 70
     assert defaults.point_in_time_recovery and defaults.detailed_metrics and defaults.tracing
     assert (defaults.memory_size, defaults.lambda_insights, defaults.reserved_concurrency) == (256, False, None)
@@ -86,8 +91,10 @@ def test_every_billable_prop_is_read_from_its_template(deployments: dict[str, De
     assert (custom.memory_size, custom.lambda_insights, custom.reserved_concurrency) == (512, True, 5)
     assert custom.throttle_rate_limit == 50
     assert (custom.function_log_retention_days, custom.access_log_retention_days) == (30, 30)
-    # 4xx and 5xx rates (2 metrics each), latency, function errors and throttles (1 each), table throttles (4)
-    assert custom.alarm_metrics == 2 + 2 + 1 + 1 + 1 + 4
+    # 4xx and 5xx rates (2 metrics each), latency, function errors and throttles (1 each), table throttles (6:
+    # read and write on the table and two indexes), the moderation backlog's age (1)
+    assert custom.alarm_metrics == 2 + 2 + 1 + 1 + 1 + 6 + 1
+    assert (custom.moderation, custom.events) == ("pre", True)
     # the published parameters and the write token's SecureString
     assert (custom.parameters, custom.write_token) == (5, True)
     assert deployments["OnDemand"].billing_mode == ON_DEMAND and deployments["OnDemand"].capacity == ()
@@ -124,11 +131,11 @@ def test_on_demand_dynamodb_requests_by_hand(on_demand: Deployment) -> None:
     bill = estimate(SMALL, on_demand)
     posts = 100 * DAYS  # 3,041.67 POSTs a month
     gets = posts * 10  # 30,416.67 GETs a month
-    # review Put 2 + summary Update 2 (transactional, each under 1 KB) + half the POSTs x record Put 2 = 5 WRU;
-    # 3,041.67 POSTs x 5 WRU = 15,208.3 WRU; x $0.625 per million = $0.0095052
+    # review Put 2 + locator Put 2 + summary Update 2 (transactional, each under 1 KB) + half the POSTs x
+    # record Put 2 = 7 WRU; 3,041.67 POSTs x 7 WRU = 21,291.7 WRU; x $0.625 per million = $0.0133073
     writes = line(bill, "table writes")
-    assert writes.quantity == pytest.approx(posts * 5 / 1e6)
-    assert writes.monthly_usd == pytest.approx(0.0095052, rel=1e-4)
+    assert writes.quantity == pytest.approx(posts * 7 / 1e6)
+    assert writes.monthly_usd == pytest.approx(0.0133073, rel=1e-4)
     # 90 % of GETs list a product: a 6,000-byte page is 2 started 4 KB blocks halved (eventually consistent),
     # plus the summary's half unit: 27,375 x 1.5 RRU = 41,062.5 RRU; x $0.125 per million = $0.0051328
     reads = line(bill, "table reads")
@@ -137,46 +144,80 @@ def test_on_demand_dynamodb_requests_by_hand(on_demand: Deployment) -> None:
     # 10 % list a reviewer: 1 RRU each on the index; each review's copy in the index is an ordinary 1 WRU
     assert line(bill, "ReviewerIdIndex reads").quantity == pytest.approx(gets * 0.1 / 1e6)
     assert line(bill, "ReviewerIdIndex writes").quantity == pytest.approx(posts / 1e6)
+    # no review waits for a moderator without pre-moderation: the queue index is written by nobody
+    assert line(bill, "ModerationQueueIndex writes").quantity == 0
     assert bill.capacity == ()
     assert not any("capacity" in item.item for item in bill.line_items)
 
 
 def test_provisioned_floor_by_hand(defaults: Deployment) -> None:
     bill = estimate(SMALL, defaults)
-    assert [side.units for side in bill.capacity] == [5, 5, 5, 5]
+    assert [side.units for side in bill.capacity] == [5] * 6
     capacity = [item for item in bill.line_items if "capacity" in item.item]
-    # 2 sides x 5 WCU x 730 h x $0.00065 = $4.745; 2 sides x 5 RCU x 730 h x $0.00013 = $0.949
-    assert sum(item.monthly_usd for item in capacity) == pytest.approx(4.745 + 0.949)
+    # table and 2 indexes: 3 x 5 WCU x 730 h x $0.00065 = $7.1175; 3 x 5 RCU x 730 h x $0.00013 = $1.4235
+    assert sum(item.monthly_usd for item in capacity) == pytest.approx(7.1175 + 1.4235)
     assert line(bill, "table write capacity").quantity == 5 * 730
 
 
 def test_lambda_api_gateway_and_logs_by_hand(defaults: Deployment) -> None:
     bill = estimate(SMALL, defaults)
     posts, gets = 100 * DAYS, 1000 * DAYS
-    # (3,041.67 x 0.040 s + 30,416.67 x 0.030 s) x 0.25 GB = 258.54 GB-s; x $0.0000133334 = $0.0034472
+    # (3,041.67 x 0.040 s + (30,416.67 GETs + 8,760 backlog measurements) x 0.030 s) x 0.25 GB = 324.24 GB-s;
+    # x $0.0000133334 = $0.0043233
     duration = line(bill, "duration at 256 MB")
-    assert duration.quantity == pytest.approx((posts * 0.040 + gets * 0.030) * 0.25)
-    assert duration.monthly_usd == pytest.approx(0.0034472, rel=1e-4)
-    # 33,458.3 requests x $3.50 per million = $0.117104
+    assert duration.quantity == pytest.approx((posts * 0.040 + (gets + BACKLOG) * 0.030) * 0.25)
+    assert duration.monthly_usd == pytest.approx(0.0043233, rel=1e-4)
+    # 33,458.3 API requests x $3.50 per million = $0.117104 (the schedule does not go through API Gateway)
     assert line(bill, "REST requests").monthly_usd == pytest.approx(0.117104, rel=1e-4)
-    assert line(bill, "requests").monthly_usd == pytest.approx(33_458.33 * 0.20 / 1e6, rel=1e-5)
-    # 33,458.3 requests x (300 function + 600 platform + 350 access) bytes = 0.038950 GB; x $0.50
+    # 42,218.3 invocations (with the schedule's) x $0.20 per million
+    assert line(bill, "requests").monthly_usd == pytest.approx(42_218.33 * 0.20 / 1e6, rel=1e-5)
+    # 42,218.3 invocations x (300 function + 600 platform) + 33,458.3 requests x 350 access bytes
+    # = 0.046289 GB; x $0.50
     logs_ingested = line(bill, "logs ingested")
-    assert logs_ingested.quantity == pytest.approx(33_458.33 * 1250 / 2**30, rel=1e-6)
-    assert logs_ingested.monthly_usd == pytest.approx(0.019475, rel=1e-3)
+    assert logs_ingested.quantity == pytest.approx((42_218.33 * 900 + 33_458.33 * 350) / 2**30, rel=1e-6)
+    assert logs_ingested.monthly_usd == pytest.approx(0.0231444, rel=1e-3)
     # a week of that kept (both log groups keep 7 days): 0.038950 / 30.42 x 7 GB-month
     assert line(bill, "logs stored").quantity == pytest.approx(logs_ingested.quantity / DAYS * 7)
 
 
 def test_log_retention_is_each_groups_own(defaults: Deployment) -> None:
     bill = estimate(SMALL, replace(defaults, access_log_retention_days=30))
-    function_gb = 33_458.33 * 900 / 2**30
+    function_gb = 42_218.33 * 900 / 2**30
     access_gb = 33_458.33 * 350 / 2**30
     expected = function_gb / DAYS * 7 + access_gb / DAYS * 30
     assert line(bill, "logs stored").quantity == pytest.approx(expected, rel=1e-6)
     # logs that never expire are kept as long as the reviews (12 months)
     forever = estimate(SMALL, replace(defaults, function_log_retention_days=None, access_log_retention_days=None))
     assert line(forever, "logs stored").quantity == pytest.approx((function_gb + access_gb) * 12, rel=1e-6)
+
+
+def test_the_lifecycle_under_pre_moderation_with_events_by_hand(deployments: dict[str, Deployment]) -> None:
+    deployment = deployments["EveryPropCustomized"].with_billing_mode(ON_DEMAND)  # pre-moderation, an event bus
+    workload = replace(
+        SMALL, review_reads_per_review=2, edits_per_review=0.1, deletions_per_review=0.05, reports_per_review=0.02
+    )
+    bill = estimate(workload, deployment)
+    posts = 100 * DAYS
+    edits, deletions, reports, reads = posts * 0.1, posts * 0.05, posts * 0.02, posts * 2
+    decisions = posts * 1.1  # every review and every edit waits for one decision
+    # per POST 7 WRU (review, locator, summary, half a record); per edit or decision 4 (review, summary);
+    # per deletion 8 (review, locator, marker, summary); per report 1 (an UpdateItem of the review)
+    table_writes = posts * 7 + (edits + decisions) * 4 + deletions * 8 + reports * 1
+    assert line(bill, "table writes").quantity == pytest.approx(table_writes / 1e6)
+    # every change rewrites the review's copy in the reviewer index; the queue gets each review and edit in,
+    # and each decision takes it out
+    changed = posts + edits + deletions + reports + decisions
+    assert line(bill, "ReviewerIdIndex writes").quantity == pytest.approx(changed / 1e6)
+    assert line(bill, "ModerationQueueIndex writes").quantity == pytest.approx((posts + edits) * 2 / 1e6)
+    # product listings 1.5 RRU each; a review read is 2 strongly consistent reads (locator, review); a report
+    # reads the locator consistently
+    table_reads = posts * 10 * 0.9 * 1.5 + reads * 2 + reports * 1
+    assert line(bill, "table reads").quantity == pytest.approx(table_reads / 1e6)
+    # one event per committed change (not per report below the threshold), and the backlog schedule's reads
+    assert line(bill, "review events").quantity == pytest.approx((posts + edits + deletions + decisions) / 1e6)
+    assert line(bill, "ModerationQueueIndex reads").quantity == pytest.approx(BACKLOG / 1e6)
+    invocations = posts * 11 + reads + edits + deletions + reports + decisions + BACKLOG
+    assert line(bill, "requests").quantity == pytest.approx(invocations / 1e6)
 
 
 def test_storage_and_backups_by_hand(defaults: Deployment) -> None:
@@ -198,15 +239,17 @@ def test_monitoring_lines_follow_the_template(defaults: Deployment, on_demand: D
     for bill in (provisioned_bill, on_demand_bill):
         assert line(bill, "dashboards").monthly_usd == 3.00
         assert line(bill, "Standard parameters").monthly_usd == 0
-    # the 4xx alarm's 2 metrics, plus 4 target-tracking policies x 4 alarms with provisioned capacity only
+    # the 4xx alarm's 2 metrics, plus 6 target-tracking policies x 4 alarms with provisioned capacity only
     assert line(on_demand_bill, "alarms").quantity == 2
-    assert line(provisioned_bill, "alarms").quantity == 2 + 16
-    # 100 POSTs a day: some hours have none, and a custom metric is billed by the hour it gets data
-    assert 0 < line(provisioned_bill, "custom metrics").quantity < 2 + 5 * 2
-    # at the seed's volume every hour has POSTs and GETs: 2 EMF metrics + 5 detailed metrics x 2 methods
-    assert line(estimate(SEED, defaults), "custom metrics").quantity == pytest.approx(2 + 10)
+    assert line(provisioned_bill, "alarms").quantity == 2 + 24
+    # 100 POSTs a day: some hours have none, and a custom metric is billed by the hour it gets data; the two
+    # backlog metrics get a measurement every 5 minutes
+    assert 2 < line(provisioned_bill, "custom metrics").quantity < 2 + 2 + 5 * 2
+    # at the seed's volume every hour has POSTs and GETs: 2 EMF metrics + 2 backlog metrics + 5 detailed
+    # metrics x 2 methods
+    assert line(estimate(SEED, defaults), "custom metrics").quantity == pytest.approx(2 + 2 + 10, rel=1e-5)
     assert line(estimate(SEED, replace(defaults, detailed_metrics=False)), "custom metrics").quantity == pytest.approx(
-        2
+        4, rel=1e-5
     )
 
 
@@ -231,14 +274,14 @@ def test_lambda_insights_adds_metrics_and_logs(defaults: Deployment) -> None:
     assert line(insights, "custom metrics").monthly_usd - line(plain, "custom metrics").monthly_usd == pytest.approx(
         8 * 0.30
     )
-    invocations = SEED.reviews_per_day * DAYS * 21
+    invocations = SEED.reviews_per_day * DAYS * 21 + BACKLOG
     extra_gb = line(insights, "logs ingested").quantity - line(plain, "logs ingested").quantity
     assert extra_gb == pytest.approx(invocations * 1024 / BYTES_PER_GB)
 
 
 # -- shape of the model -----------------------------------------------------------------------------------
 
-VOLUMES = [0, 1, 10, 100, 1_000, 2_500, 3_733, 3_734, 10_000, 16_800, 16_801, 50_000, 74_666, 200_000]
+VOLUMES = [0, 1, 10, 100, 1_000, 2_500, 3_733, 3_734, 10_000, 12_600, 12_601, 50_000, 74_666, 200_000]
 
 
 @pytest.mark.parametrize("mode", [PROVISIONED, ON_DEMAND])
@@ -262,28 +305,34 @@ PER_REQUEST_LINES += ("duration at", "REST requests", "logs ingested", "logs sto
 
 @pytest.mark.parametrize("factor", [2, 10, 37.5])
 def test_on_demand_request_costs_scale_linearly(on_demand: Deployment, factor: float) -> None:
+    # Affine: the backlog schedule's invocations, logs and reads are the same at any traffic.
+    idle = estimate(replace(SEED, reviews_per_day=0), on_demand)
     base = estimate(SEED, on_demand)
     scaled = estimate(replace(SEED, reviews_per_day=SEED.reviews_per_day * factor), on_demand)
     for name in PER_REQUEST_LINES:
-        assert line(scaled, name).monthly_usd == pytest.approx(factor * line(base, name).monthly_usd, rel=1e-12)
+        fixed = line(idle, name).monthly_usd
+        assert line(scaled, name).monthly_usd - fixed == pytest.approx(
+            factor * (line(base, name).monthly_usd - fixed), rel=1e-12
+        )
     assert line(scaled, "dashboards").monthly_usd == line(base, "dashboards").monthly_usd
     # the whole bill grows, but by less than the factor: fixed monitoring costs and X-Ray's sampling
     assert base.total_usd < scaled.total_usd < factor * base.total_usd
 
 
 def test_provisioned_stays_at_the_floor_then_follows_the_peak(defaults: Deployment) -> None:
-    floor_cost = 2 * 5 * 730 * 0.00065 + 2 * 5 * 730 * 0.00013
+    floor_cost = 3 * 5 * 730 * 0.00065 + 3 * 5 * 730 * 0.00013  # the table and two indexes
     for volume in (0, 1, 50, 500, 2_500, 3_733):
         bill = estimate(replace(SEED, reviews_per_day=volume), defaults)
-        assert [side.units for side in bill.capacity] == [5, 5, 5, 5], volume
+        assert [side.units for side in bill.capacity] == [5] * 6, volume
         assert sum(item.monthly_usd for item in bill.line_items if "capacity" in item.item) == pytest.approx(floor_cost)
     # table reads per review: 20 GETs x 90 % x 1.5 RCU = 27 RCU-seconds a day; at peak x3 and 70 %, 5 RCU
     # carry 5 x 86,400 x 0.7 / (27 x 3) = 3,733.3 reviews/day. Beyond, capacity follows the peak exactly.
     table_read = estimate(replace(SEED, reviews_per_day=7_466.67), defaults).capacity[1]
     assert (table_read.resource, table_read.kind, table_read.units) == ("table", "read", pytest.approx(10, rel=1e-5))
-    # table writes per review: 6 WCU-seconds (3 transactional items); 5 WCU carry 5 x 86,400 x 0.7 / 18 = 16,800.
-    assert estimate(replace(SEED, reviews_per_day=16_800), defaults).capacity[0].units == pytest.approx(5)
-    assert estimate(replace(SEED, reviews_per_day=16_801), defaults).capacity[0].units > 5
+    # table writes per review: 8 WCU-seconds (4 transactional items: review, locator, summary, record); 5 WCU
+    # carry 5 x 86,400 x 0.7 / 24 = 12,600.
+    assert estimate(replace(SEED, reviews_per_day=12_600), defaults).capacity[0].units == pytest.approx(5)
+    assert estimate(replace(SEED, reviews_per_day=12_601), defaults).capacity[0].units > 5
 
 
 def test_capacity_beyond_max_capacity_is_capped_with_a_warning(defaults: Deployment) -> None:
@@ -301,12 +350,14 @@ def test_capacity_beyond_max_capacity_is_capped_with_a_warning(defaults: Deploym
 def test_seed_workload_is_cheaper_on_demand_and_keeps_the_readmes_numbers(defaults: Deployment) -> None:
     comparison = compare_billing_modes(SEED, defaults)
     assert comparison.cheaper_mode == ON_DEMAND
-    assert (round(comparison.provisioned.total_usd, 2), round(comparison.on_demand.total_usd, 2)) == (27.43, 20.74)
-    # the only differences: capacity at the floor ($5.694) and auto-scaling alarms ($1.60) against
-    # on-demand requests (456,250 + 76,042 WRU, 2,053,125 + 152,083 RRU)
-    on_demand_requests = (456_250 + 76_041.67) * 0.625 / 1e6 + (2_053_125 + 152_083.3) * 0.125 / 1e6
+    assert (round(comparison.provisioned.total_usd, 2), round(comparison.on_demand.total_usd, 2)) == (31.68, 21.45)
+    # the only differences: capacity at the floor on the table and two indexes ($8.541) and auto-scaling alarms
+    # (6 policies x 4, $2.40) against on-demand requests: 608,333 WRU on the table (8 per review), 76,042 on the
+    # reviewer index; 2,053,125 RRU on the table, 152,083 on the reviewer index, 8,760 on the queue index
+    # (the backlog schedule)
+    on_demand_requests = (608_333.3 + 76_041.67) * 0.625 / 1e6 + (2_053_125 + 152_083.3 + 8_760) * 0.125 / 1e6
     savings = comparison.provisioned.total_usd - comparison.on_demand.total_usd
-    assert savings == pytest.approx(5.694 + 1.60 - on_demand_requests, rel=1e-5)
+    assert savings == pytest.approx(8.541 + 2.40 - on_demand_requests, rel=1e-5)
 
 
 def test_no_crossing_when_provisioned_capacity_costs_more_per_unit_of_work(defaults: Deployment) -> None:
@@ -444,7 +495,7 @@ def test_cli_prices_the_deployed_mode_and_the_other_one(capsys, synthesized, def
     comparison = compare_billing_modes(SEED, defaults)
     assert f"provisioned (5-100 units, target 70%), as deployed: ${comparison.provisioned.total_usd:,.2f}" in out
     assert f"on-demand, what if: ${comparison.on_demand.total_usd:,.2f} a month" in out
-    assert "verdict: on-demand, by $6.69 a month (24.4% less than provisioned)." in out
+    assert "verdict: on-demand, by $10.24 a month (32.3% less than provisioned)." in out
     assert "crossing: none." in out and "taken 2025-08" in out
     assert out.count("  total ") == 2
 

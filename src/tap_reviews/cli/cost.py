@@ -24,6 +24,14 @@ WORKLOAD_FLAGS = {
     "post_duration_ms": ("--post-ms", "average Lambda duration of a POST (ms)"),
     "get_duration_ms": ("--get-ms", "average Lambda duration of a GET (ms)"),
     "preflights_per_review": ("--preflights-per-review", "CORS preflight (OPTIONS) requests per review"),
+    "review_reads_per_review": ("--review-reads-per-review", "GET /reviews/{review_id} requests per review"),
+    "edits_per_review": ("--edits-per-review", "author edits (PATCH) per review"),
+    "deletions_per_review": ("--deletions-per-review", "share of reviews deleted (by authors or moderators)"),
+    "reports_per_review": ("--reports-per-review", "reports of abuse per review"),
+    "decisions_per_review": (
+        "--decisions-per-review",
+        "moderators' decisions per review (default: 1 + edits under pre-moderation, else 0)",
+    ),
 }
 
 
@@ -39,14 +47,9 @@ def add_parser(commands: Any) -> None:
     defaults = {field.name: field.default for field in dataclasses.fields(Workload)}
     for name, (flag, text) in WORKLOAD_FLAGS.items():
         required = defaults[name] is dataclasses.MISSING
+        described = text if required or defaults[name] is None else f"{text} (default: {defaults[name]:g})"
         # Numbers are parsed here, not by argparse, so a bad value is one line naming the flag.
-        parser.add_argument(
-            flag,
-            dest=name,
-            required=required,
-            metavar="N",
-            help=text if required else f"{text} (default: {defaults[name]:g})",
-        )
+        parser.add_argument(flag, dest=name, required=required, metavar="N", help=described)
     parser.set_defaults(run=run)
 
 

@@ -19,12 +19,11 @@ ON_DEMAND = "on-demand"
 #: The construct's default capacity bounds and target: what "what if provisioned" prices for an on-demand table.
 DEFAULT_BOUNDS = (5, 100)
 DEFAULT_TARGET_PERCENT = 70.0
-#: The four provisioned capacities: (Application Auto Scaling's resource, the name shown, read or write).
-_SIDES = (
-    ("table", "table", "write"),
-    ("table", "table", "read"),
-    ("index", contract.REVIEWER_INDEX_NAME, "write"),
-    ("index", contract.REVIEWER_INDEX_NAME, "read"),
+#: The provisioned capacities: (the table or an index by name, read or write).
+_SIDES = tuple(
+    (name, kind)
+    for name in ("table", contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME)
+    for kind in ("write", "read")
 )
 
 
@@ -45,7 +44,7 @@ class Deployment:
     Attributes:
         stack_name: The stack read.
         billing_mode: ``"provisioned"`` or ``"on-demand"``.
-        capacity: Auto-scaling bounds of the table and index, read and write (empty on demand).
+        capacity: Auto-scaling bounds of the table and each index, read and write (empty on demand).
         target_utilization_percent: Auto-scaling's target utilization (provisioned).
         point_in_time_recovery: Continuous backups of the table.
         memory_size: Function memory in MB.
@@ -60,6 +59,9 @@ class Deployment:
         dashboards: The construct's dashboards.
         parameters: SSM parameters: those it publishes, and the write token's SecureString when set.
         write_token: ``write_token_parameter_name`` is set (the function reads SSM every 5 minutes).
+        moderation: The moderation policy: ``none``, ``pre`` or ``post``.
+        backlog_schedule: A schedule invokes the function to measure the moderation backlog.
+        events: An event bus gets one event per committed change (the publisher function exists).
     """
 
     stack_name: str
@@ -79,6 +81,9 @@ class Deployment:
     dashboards: int
     parameters: int
     write_token: bool
+    moderation: str = contract.MODERATION_NONE
+    backlog_schedule: bool = False
+    events: bool = False
 
     @classmethod
     def from_assembly(cls, assembly_dir: str | Path = "cdk.out", stack: str | None = None) -> Deployment:
@@ -98,10 +103,12 @@ class Deployment:
         """The deployment of a stack already read (see ``tap_reviews.cloud_assembly.load``)."""
         table = stack.resources[stack.table_id]["Properties"]
         function = stack.function
-        targets = {
-            str(target["ScalableDimension"]): target
-            for target in stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget").values()
-        }
+        targets: dict[tuple[str, str], dict[str, Any]] = {}
+        for scalable in stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget").values():
+            kind = "write" if "WriteCapacity" in str(scalable["ScalableDimension"]) else "read"
+            resource = str(scalable["ResourceId"])
+            name = next((n for n, _ in _SIDES if n != "table" and f"/index/{n}" in resource), "table")
+            targets[(name, kind)] = scalable
         capacity = tuple(
             CapacitySide(
                 name,
@@ -109,8 +116,8 @@ class Deployment:
                 int(stack.literal(target["MinCapacity"], "a capacity bound")),
                 int(stack.literal(target["MaxCapacity"], "a capacity bound")),
             )
-            for dimension, name, kind in _SIDES
-            if (target := targets.get(f"dynamodb:{dimension}:{kind.title()}CapacityUnits"))
+            for name, kind in _SIDES
+            if (target := targets.get((name, kind))) is not None
         )
         policies = stack.of_type("AWS::ApplicationAutoScaling::ScalingPolicy").values()
         targets_percent = [
@@ -148,6 +155,11 @@ class Deployment:
             dashboards=len(_owned(stack, "AWS::CloudWatch::Dashboard")),
             parameters=len(_owned(stack, "AWS::SSM::Parameter")) + (contract.ENV_WRITE_TOKEN_PARAMETER in variables),
             write_token=contract.ENV_WRITE_TOKEN_PARAMETER in variables,
+            moderation=str(variables.get(contract.ENV_MODERATION, contract.MODERATION_NONE)),
+            backlog_schedule=bool(_owned(stack, "AWS::Events::Rule")),
+            events=any(
+                f.get("Handler") == contract.EVENTS_HANDLER for f in stack.of_type("AWS::Lambda::Function").values()
+            ),
         )
 
     def with_billing_mode(self, billing_mode: str) -> Deployment:
@@ -155,7 +167,7 @@ class Deployment:
         the template's bounds, or takes the construct's defaults (5-100 units at 70 %) if it had none."""
         if billing_mode == ON_DEMAND:
             return replace(self, billing_mode=ON_DEMAND, capacity=())
-        capacity = self.capacity or tuple(CapacitySide(name, kind, *DEFAULT_BOUNDS) for _, name, kind in _SIDES)
+        capacity = self.capacity or tuple(CapacitySide(name, kind, *DEFAULT_BOUNDS) for name, kind in _SIDES)
         return replace(self, billing_mode=PROVISIONED, capacity=capacity)
 
 

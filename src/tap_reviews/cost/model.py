@@ -3,13 +3,21 @@ priced line by line for the deployment read from the template.
 
 Per request, as the runtime does it (``function_code/reviews_runtime``):
 
-- ``POST /reviews`` is one ``TransactWriteItems``: the review, the product's summary and, with an
-  ``Idempotency-Key``, an idempotency record, at 2 write units per item per started KB; the review's copy
-  in ``ReviewerIdIndex`` (projection ALL) costs 1 unit per started KB.
+- ``POST /reviews`` is one ``TransactWriteItems``: the review, its locator, the product's summary and, with
+  an ``Idempotency-Key``, an idempotency record, at 2 write units per item per started KB; the review's
+  copy in ``ReviewerIdIndex`` (projection ALL) costs 1 unit per started KB, and under pre-moderation its
+  copy in ``ModerationQueueIndex`` another.
 - ``GET /reviews?product_id=`` is a Query of the table plus a GetItem of the summary, eventually
   consistent (half a read unit per started 4 KB); ``?reviewer_id=`` is a Query of the index.
-- Every GET and POST is one API Gateway request and one Lambda invocation (arm64); a CORS preflight is an
-  API Gateway request answered without Lambda.
+  ``GET /reviews/{review_id}`` reads the locator and the review, strongly consistent (1 unit each).
+- An edit or a moderator's decision (with ``If-Match``) is one transaction: the review and the summary
+  (plus a record with a key), and rewrites the review's index copies; a deletion deletes the review, its
+  locator and marker and updates the summary; a report reads the locator and updates the review (one
+  UpdateItem). Under pre-moderation every review and every edit waits for one decision.
+- Every request is one API Gateway request and one Lambda invocation (arm64); a CORS preflight is an
+  API Gateway request answered without Lambda. The backlog schedule invokes the function every 5 minutes
+  (two Queries of the queue index). With an event bus, each committed change is one event and, at most,
+  one invocation of the publisher (it takes up to 100 stream records at once; the stream reads are free).
 
 Provisioned capacity is held at peak all month: ``max(min_capacity, average units/s x peak_factor /
 target utilization)`` on each of the table and the index, read and write (auto-scaling scales down
@@ -37,8 +45,15 @@ WRITE_UNIT_BYTES, READ_UNIT_BYTES, TRANSACTIONAL, ITEM_OVERHEAD_BYTES = 1024, 40
 SUMMARY_ITEM_BYTES, IDEMPOTENCY_RECORD_EXTRA_BYTES, IDEMPOTENCY_RECORD_DAYS = 80, 210, 2
 #: API Gateway's detailed metrics: Count, 4XXError, 5XXError, Latency, IntegrationLatency per method.
 DETAILED_METRICS_PER_METHOD = 5
-#: The runtime's embedded metrics, by FunctionName.
+#: The runtime's embedded metrics, by FunctionName: per POST, per decision, and measured every 5 minutes.
 EMF_METRICS = (contract.METRIC_REVIEWS_CREATED, contract.METRIC_VALIDATION_FAILURES)
+DECISION_METRICS = (contract.METRIC_REVIEWS_PUBLISHED, contract.METRIC_REVIEWS_REJECTED)
+BACKLOG_METRICS = (contract.METRIC_MODERATION_BACKLOG, contract.METRIC_OLDEST_PENDING_AGE)
+#: Backlog measurements a month, and the read units each takes (a Query for the oldest, one counting).
+BACKLOG_INVOCATIONS = SECONDS_PER_MONTH / (contract.BACKLOG_MINUTES * 60)
+BACKLOG_READ_UNITS = 1.0
+#: A review's locator and its one-review-per-reviewer marker: keys and the product id, well under 1 KB.
+LOCATOR_ITEM_BYTES = 120
 #: DynamoDB target tracking creates AlarmHigh, AlarmLow, ProvisionedCapacityHigh and ...Low per policy.
 ALARMS_PER_SCALING_POLICY = 4
 #: Lambda Insights: 8 metrics per function and about 1 KB of logs per invocation (AWS's figures).
@@ -51,6 +66,7 @@ ASSUMPTIONS = (
     "Provisioned capacity is held at the peak (average x peak factor / target utilization) all month; "
     "auto-scaling scales down off-peak, so real provisioned bills can be lower.",
     "Every POST stores a review; retries, replays, conflicts and rejected requests are not modelled.",
+    "Edits, deletions and decisions send If-Match (no read first); reports are counted one per request.",
     "Log storage is counted uncompressed (CloudWatch bills stored logs compressed, so it is less).",
     "Not modelled: data transfer out, KMS requests, API Gateway execution logs (errors only), WAF, SNS "
     "notifications, summary items in storage (about 180 bytes per product).",
@@ -76,6 +92,12 @@ class Workload:
         platform_log_bytes_per_request: Lambda's ``platform.start`` and ``platform.report`` lines. Default: 600.
         access_log_bytes_per_request: The stage's JSON access-log line. Default: 350.
         preflights_per_review: CORS preflights per review posted (browsers calling cross-origin). Default: 0.
+        review_reads_per_review: ``GET /reviews/{review_id}`` requests per review posted. Default: 0.
+        edits_per_review: Author edits (``PATCH``) per review posted. Default: 0.
+        deletions_per_review: Deletions (by authors or moderators) per review posted, 0-1. Default: 0.
+        reports_per_review: Reports of abuse per review posted. Default: 0.
+        decisions_per_review: Moderators' decisions per review posted, or None for what the policy implies:
+            one per review and per edit under pre-moderation, none otherwise. Default: None.
 
     Raises:
         ValueError: Every field out of range, one line each.
@@ -95,17 +117,30 @@ class Workload:
     platform_log_bytes_per_request: int = 600
     access_log_bytes_per_request: int = 350
     preflights_per_review: float = 0.0
+    review_reads_per_review: float = 0.0
+    edits_per_review: float = 0.0
+    deletions_per_review: float = 0.0
+    reports_per_review: float = 0.0
+    decisions_per_review: float | None = None
 
     def __post_init__(self) -> None:
         problems = Problems()
         for names, low, high, integer in (
             (
-                ("reviews_per_day", "reads_per_review", "months_of_reviews_stored", "preflights_per_review"),
+                (
+                    "reviews_per_day",
+                    "reads_per_review",
+                    "months_of_reviews_stored",
+                    "preflights_per_review",
+                    "review_reads_per_review",
+                    "edits_per_review",
+                    "reports_per_review",
+                ),
                 0,
                 None,
                 False,
             ),
-            (("product_listing_share", "idempotent_post_share"), 0, 1, False),
+            (("product_listing_share", "idempotent_post_share", "deletions_per_review"), 0, 1, False),
             (("peak_factor",), 1, None, False),
             (("post_duration_ms", "get_duration_ms"), 1, 29_000, False),
             (("average_review_bytes",), 1, 400 * 1024, True),
@@ -119,6 +154,8 @@ class Workload:
         ):
             for name in names:
                 problems.number(name, getattr(self, name), low=low, high=high, integer=bool(integer))
+        if self.decisions_per_review is not None:
+            problems.number("decisions_per_review", self.decisions_per_review, low=0)
         problems.raise_if_any("Workload")
 
 
@@ -182,18 +219,32 @@ class _Usage:
     reviewer_gets: float
     preflights: float
     units: dict[tuple[str, str], float] = field(default_factory=dict)  # (resource, kind) -> units a month
+    #: Lifecycle requests a month: review reads, edits, deletions, reports, decisions.
+    lifecycle: float = 0.0
+    decisions: float = 0.0
+    #: Scheduled backlog measurements, committed changes (events).
+    backlog_invocations: float = 0.0
+    changes: float = 0.0
+    #: Requests a month by API method (each method has its own detailed metrics).
+    by_method: dict[str, float] = field(default_factory=dict)
 
     @property
     def gets(self) -> float:
         return self.product_gets + self.reviewer_gets
 
     @property
+    def requests(self) -> float:
+        """Requests through API Gateway to the function."""
+        return self.posts + self.gets + self.lifecycle
+
+    @property
     def invocations(self) -> float:
-        return self.posts + self.gets
+        """Invocations of the API's function (requests and the backlog schedule)."""
+        return self.requests + self.backlog_invocations
 
     @property
     def api_requests(self) -> float:
-        return self.invocations + self.preflights
+        return self.requests + self.preflights
 
 
 def _write_units(item_bytes: float, factor: int = 1) -> int:
@@ -204,29 +255,60 @@ def _read_units(read_bytes: float) -> float:
     return max(1, math.ceil(read_bytes / READ_UNIT_BYTES)) / 2  # eventually consistent
 
 
-def _usage(workload: Workload) -> _Usage:
-    w = workload
+def _usage(workload: Workload, deployment: Deployment) -> _Usage:
+    w, d = workload, deployment
     posts = w.reviews_per_day * DAYS_PER_MONTH
     gets = posts * w.reads_per_review
     review, page = w.average_review_bytes, w.reviews_per_page * w.average_review_bytes
-    post_writes = (
-        _write_units(review, TRANSACTIONAL)
-        + _write_units(SUMMARY_ITEM_BYTES, TRANSACTIONAL)
-        + w.idempotent_post_share * _write_units(review + IDEMPOTENCY_RECORD_EXTRA_BYTES, TRANSACTIONAL)
-    )
-    index = contract.REVIEWER_INDEX_NAME
+    pre = d.moderation == contract.MODERATION_PRE
+    edits, deletions = posts * w.edits_per_review, posts * w.deletions_per_review
+    reports, review_reads = posts * w.reports_per_review, posts * w.review_reads_per_review
+    per_review = (1 + w.edits_per_review) if pre else 0.0
+    decisions = posts * (per_review if w.decisions_per_review is None else w.decisions_per_review)
+    idempotency = w.idempotent_post_share * _write_units(review + IDEMPOTENCY_RECORD_EXTRA_BYTES, TRANSACTIONAL)
+    summary = _write_units(SUMMARY_ITEM_BYTES, TRANSACTIONAL)
+    locator = _write_units(LOCATOR_ITEM_BYTES, TRANSACTIONAL)
+    post_writes = _write_units(review, TRANSACTIONAL) + locator + summary + idempotency
+    change_writes = _write_units(review, TRANSACTIONAL) + summary  # an edit or a decision
+    deletion_writes = _write_units(review, TRANSACTIONAL) + 2 * locator + summary  # review, locator, marker
+    reviewer, queue = contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME
     product_gets, reviewer_gets = gets * w.product_listing_share, gets * (1 - w.product_listing_share)
+    # Index copies are rewritten whenever a review changes (projection ALL); the queue holds pending reviews.
+    index_changes = posts + edits + deletions + reports + decisions
+    queue_changes = (posts + edits) * 2 if pre else 0.0  # in with a create or an edit, out with its decision
+    backlog = BACKLOG_INVOCATIONS if d.backlog_schedule else 0.0
     return _Usage(
         posts=posts,
         product_gets=product_gets,
         reviewer_gets=reviewer_gets,
         preflights=posts * w.preflights_per_review,
         units={
-            ("table", "write"): posts * post_writes,
-            ("table", "read"): product_gets * (_read_units(page) + _read_units(SUMMARY_ITEM_BYTES)),
-            (index, "write"): posts * _write_units(review),
-            (index, "read"): reviewer_gets * _read_units(page),
+            ("table", "write"): posts * post_writes
+            + (edits + decisions) * change_writes
+            + deletions * deletion_writes
+            + reports * _write_units(review),
+            ("table", "read"): product_gets * (_read_units(page) + _read_units(SUMMARY_ITEM_BYTES))
+            + review_reads * 2 * _read_units(review) * 2
+            + reports * _read_units(LOCATOR_ITEM_BYTES) * 2,
+            (reviewer, "write"): index_changes * _write_units(review),
+            (reviewer, "read"): reviewer_gets * _read_units(page),
+            (queue, "write"): queue_changes * _write_units(review),
+            (queue, "read"): backlog * BACKLOG_READ_UNITS,
         },
+        lifecycle=review_reads + edits + deletions + reports + decisions,
+        decisions=decisions,
+        by_method={
+            "POST /reviews": posts,
+            "GET /reviews": gets,
+            "OPTIONS /reviews": posts * w.preflights_per_review,
+            "GET /reviews/{review_id}": review_reads,
+            "PATCH /reviews/{review_id}": edits,
+            "DELETE /reviews/{review_id}": deletions,
+            "POST /reviews/{review_id}/reports": reports,
+            "POST /moderation/reviews/{review_id}/decision": decisions,
+        },
+        backlog_invocations=backlog,
+        changes=(posts + edits + deletions + decisions) if d.events else 0.0,
     )
 
 
@@ -253,7 +335,7 @@ def estimate(workload: Workload, deployment: Deployment, prices: PriceList = US_
     Returns:
         The bill, line by line, with warnings where the deployment would throttle this traffic.
     """
-    d, w, p, use = deployment, workload, prices, _usage(workload)
+    d, w, p, use = deployment, workload, prices, _usage(workload, deployment)
     lines: list[LineItem] = []
 
     def add(service: str, item: str, quantity: float, unit: str, price: float) -> None:
@@ -280,7 +362,9 @@ def estimate(workload: Workload, deployment: Deployment, prices: PriceList = US_
     add("DynamoDB", "storage (table + index)", table_gb + reviews_gb, "GB-month", p.dynamodb_storage_gb_month)
     if d.point_in_time_recovery:
         add("DynamoDB", "point-in-time recovery", table_gb, "GB-month", p.dynamodb_pitr_gb_month)
-    gb_seconds = (use.posts * w.post_duration_ms + use.gets * w.get_duration_ms) / 1000 * d.memory_size / 1024
+    busy_ms = use.posts * w.post_duration_ms + (use.gets + use.backlog_invocations) * w.get_duration_ms
+    busy_ms += use.lifecycle * w.post_duration_ms
+    gb_seconds = busy_ms / 1000 * d.memory_size / 1024
     add("Lambda", "requests", use.invocations / 1e6, "million requests", p.lambda_requests_per_million)
     add("Lambda", f"duration at {d.memory_size} MB (arm64)", gb_seconds, "GB-seconds", p.lambda_arm_gb_second)
     requests = use.api_requests / 1e6
@@ -289,8 +373,10 @@ def estimate(workload: Workload, deployment: Deployment, prices: PriceList = US_
     alarms = d.alarm_metrics + len(capacity) * ALARMS_PER_SCALING_POLICY
     add("CloudWatch", "alarms (construct, auto-scaling)", alarms, "alarm metrics", p.cloudwatch_alarm_metric_month)
     metrics = len(EMF_METRICS) * _hours_with_data(use.posts)
+    metrics += len(DECISION_METRICS) * _hours_with_data(use.decisions)
+    metrics += len(BACKLOG_METRICS) * _hours_with_data(use.backlog_invocations)
     if d.detailed_metrics:
-        metrics += DETAILED_METRICS_PER_METHOD * sum(map(_hours_with_data, (use.posts, use.gets, use.preflights)))
+        metrics += DETAILED_METRICS_PER_METHOD * sum(map(_hours_with_data, use.by_method.values()))
     if d.lambda_insights:
         metrics += INSIGHTS_METRICS * _hours_with_data(use.invocations)
     add("CloudWatch", "custom metrics", metrics, "metric-months", p.cloudwatch_custom_metric_month)
@@ -308,6 +394,9 @@ def estimate(workload: Workload, deployment: Deployment, prices: PriceList = US_
         traces = _traces(use.api_requests) / 1e6
         add("X-Ray", "traces recorded", traces, "million traces", p.xray_traces_recorded_per_million)
     add("SSM", "Standard parameters (free)", d.parameters, "parameters", p.ssm_standard_parameter_month)
+    if d.events:
+        add("EventBridge", "review events", use.changes / 1e6, "million events", p.eventbridge_events_per_million)
+        add("Lambda", "event publisher requests", use.changes / 1e6, "million requests", p.lambda_requests_per_million)
     return Estimate(w, d, tuple(lines), tuple(capacity), tuple(_warnings(w, d, use, capacity)))
 
 
@@ -324,7 +413,7 @@ def _warnings(w: Workload, d: Deployment, use: _Usage, capacity: list[Capacity])
             f"peak of {peak_rate:,.1f} requests/s exceeds the stage's throttle of {d.throttle_rate_limit:g}/s: "
             "API Gateway would answer 429 to the excess; raise throttle.rate_limit."
         )
-    busy = (use.posts * w.post_duration_ms + use.gets * w.get_duration_ms) / 1000
+    busy = (use.posts * w.post_duration_ms + use.gets * w.get_duration_ms + use.lifecycle * w.post_duration_ms) / 1000
     concurrency = busy / SECONDS_PER_MONTH * w.peak_factor
     if d.reserved_concurrency is not None and concurrency > d.reserved_concurrency:
         warnings.append(
@@ -367,7 +456,7 @@ def compare_billing_modes(workload: Workload, deployment: Deployment, prices: Pr
     """Price the workload on both billing modes and find, in closed form, the volume where they cross.
 
     Only the DynamoDB throughput lines and the auto-scaling alarms differ between the modes; with reads per
-    review fixed they are linear in reviews a day between the volumes where a provisioned side leaves its
+    review fixed they are affine in reviews a day between the volumes where a provisioned side leaves its
     floor, so the difference of the totals is evaluated at those volumes and the crossing interpolated.
 
     Args:
@@ -381,13 +470,18 @@ def compare_billing_modes(workload: Workload, deployment: Deployment, prices: Pr
         volume = replace(workload, reviews_per_day=reviews_per_day)
         return estimate(volume, provisioned, prices).total_usd - estimate(volume, on_demand, prices).total_usd
 
-    # Each side's capacity is linear in reviews a day: its required units at one review a day are the slope.
+    # Each side's capacity is affine in reviews a day (the backlog schedule's reads are a constant): its
+    # required units at none and at one review a day give the intercept and the slope.
+    at_zero = estimate(replace(workload, reviews_per_day=0), provisioned, prices).capacity
     at_one = estimate(replace(workload, reviews_per_day=1), provisioned, prices).capacity
     sides = [
-        (bounds, one.required) for bounds, one in zip(provisioned.capacity, at_one, strict=True) if one.required > 0
+        (bounds, zero.required, one.required - zero.required)
+        for bounds, zero, one in zip(provisioned.capacity, at_zero, at_one, strict=True)
+        if one.required > zero.required
     ]
-    limit = min((bounds.max_capacity / slope for bounds, slope in sides), default=math.inf)
-    points = sorted({0.0, *(b.min_capacity / slope for b, slope in sides if b.min_capacity / slope < limit)})
+    limit = min((max(0.0, (b.max_capacity - base) / slope) for b, base, slope in sides), default=math.inf)
+    leaves_floor = [max(0.0, (b.min_capacity - base) / slope) for b, base, slope in sides]
+    points = sorted({0.0, *(volume for volume in leaves_floor if volume < limit)})
     points.append(limit if math.isfinite(limit) else points[-1] * 2 + 1)
     crossing = None
     for low, high in zip(points, points[1:], strict=False):

@@ -60,6 +60,7 @@ class PriceList:
         xray_traces_recorded_per_million: X-Ray traces recorded.
         ssm_standard_parameter_month: A Standard-tier SSM parameter (free).
         ssm_standard_get_parameter_per_10k: GetParameter at standard throughput (free).
+        eventbridge_events_per_million: Custom events put on an event bus (each 64 KB chunk is one event).
     """
 
     region: str
@@ -81,6 +82,7 @@ class PriceList:
     xray_traces_recorded_per_million: float
     ssm_standard_parameter_month: float
     ssm_standard_get_parameter_per_10k: float
+    eventbridge_events_per_million: float
 
 
 #: us-east-1 (N. Virginia) list prices, as published on the AWS pricing pages, taken 2025-08.
@@ -110,4 +112,7 @@ US_EAST_1 = PriceList(
     # https://aws.amazon.com/systems-manager/pricing/ (Parameter Store: Standard tier and throughput are free)
     ssm_standard_parameter_month=0.0,
     ssm_standard_get_parameter_per_10k=0.0,
+    # https://aws.amazon.com/eventbridge/pricing/ (custom events; DynamoDB Streams reads by a Lambda trigger
+    # are free: https://aws.amazon.com/dynamodb/pricing/)
+    eventbridge_events_per_million=1.00,
 )
