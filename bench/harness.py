@@ -259,7 +259,7 @@ def review_id() -> str:
 
 
 def review_item(product_id: str, reviewer_id: str, rating: int, comment: str, created_at: str) -> dict[str, Any]:
-    """A review in DynamoDB's attribute-value form, with the attributes the handler stores."""
+    """A review in DynamoDB's attribute-value form, with the attributes the handler stores (published)."""
     return {
         "product_id": {"S": product_id},
         "review_id": {"S": review_id()},
@@ -267,11 +267,29 @@ def review_item(product_id: str, reviewer_id: str, rating: int, comment: str, cr
         "rating": {"N": str(rating)},
         "comment": {"S": comment},
         "created_at": {"S": created_at},
+        "status": {"S": "published"},
+        "version": {"N": "1"},
     }
 
 
+SUMMARY_FIELDS = ("review_count", "rating_total", *(f"rating_{stars}" for stars in range(1, 6)))
+
+
 def review_transaction(table: str, item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The transaction the handler writes for a POST without Idempotency-Key: the review and its summary."""
+    """The transaction the handler writes for a POST without Idempotency-Key: the review, its locator, and its
+    summary (count, total, histogram, and the change it records for the stream)."""
+    rating = int(item["rating"]["N"])
+    change = {
+        "M": {
+            "change": {"S": "created"},
+            "review_id": item["review_id"],
+            "change_id": {"S": os.urandom(12).hex()},
+            "at": item["created_at"],
+            "status": {"S": "published"},
+            "version": {"N": "1"},
+        }
+    }
+    deltas = {"review_count": 1, "rating_total": rating, **{f"rating_{n}": int(n == rating) for n in range(1, 6)}}
     return [
         {
             "Put": {
@@ -282,53 +300,82 @@ def review_transaction(table: str, item: dict[str, Any]) -> list[dict[str, Any]]
             }
         },
         {
+            "Put": {
+                "TableName": table,
+                "Item": {
+                    "product_id": {"S": "#REVIEW#" + item["review_id"]["S"]},
+                    "review_id": {"S": "#REVIEW"},
+                    "of_product": item["product_id"],
+                },
+                "ConditionExpression": "attribute_not_exists(#sk)",
+                "ExpressionAttributeNames": {"#sk": "review_id"},
+            }
+        },
+        {
             "Update": {
                 "TableName": table,
                 "Key": {"product_id": item["product_id"], "review_id": {"S": "#SUMMARY"}},
-                "UpdateExpression": "ADD review_count :one, rating_total :rating",
-                "ExpressionAttributeValues": {":one": {"N": "1"}, ":rating": item["rating"]},
+                "UpdateExpression": "ADD " + ", ".join(f"{name} :{name}" for name in deltas)
+                + " SET last_change = :change",
+                "ExpressionAttributeValues": {
+                    **{f":{name}": {"N": str(value)} for name, value in deltas.items()},
+                    ":change": change,
+                },
             }
         },
     ]
 
 
-def product_query(table: str, product_id: str, limit: int = 20) -> dict[str, Any]:
-    """The handler's Query for ``GET /reviews?product_id=P`` (default page of 20, newest first)."""
+def product_query(table: str, product_id: str, limit: int = 21) -> dict[str, Any]:
+    """The handler's Query for ``GET /reviews?product_id=P``: published reviews, newest first, one more than
+    the default page of 20 (to know whether more follow)."""
     return {
         "TableName": table,
         "KeyConditionExpression": "#pk = :value AND #sk > :floor",
-        "ExpressionAttributeNames": {"#pk": "product_id", "#sk": "review_id"},
-        "ExpressionAttributeValues": {":value": {"S": product_id}, ":floor": {"S": "#~"}},
+        "FilterExpression": "#status = :published",
+        "ExpressionAttributeNames": {"#pk": "product_id", "#sk": "review_id", "#status": "status"},
+        "ExpressionAttributeValues": {
+            ":value": {"S": product_id},
+            ":floor": {"S": "#~"},
+            ":published": {"S": "published"},
+        },
         "ScanIndexForward": False,
         "Limit": limit,
     }
 
 
 def summary_get(table: str, product_id: str) -> dict[str, Any]:
-    """The handler's GetItem of a product's summary."""
+    """The handler's GetItem of a product's summary (its counts, not the last change)."""
     return {
         "TableName": table,
         "Key": {"product_id": {"S": product_id}, "review_id": {"S": "#SUMMARY"}},
-        "ProjectionExpression": "review_count, rating_total",
+        "ProjectionExpression": ", ".join(SUMMARY_FIELDS),
     }
 
 
 def seed_products(client: Any, table: str, products: Sequence[str], reviews_each: int) -> None:
-    """Give each product ``reviews_each`` reviews and the matching summary, in batches (setup, not measured)."""
+    """Give each product ``reviews_each`` reviews, their locators and the matching summary, in batches (setup,
+    not measured)."""
     requests = []
     for product in products:
-        for index in range(reviews_each):
-            rating = index % 5 + 1
+        ratings = [index % 5 + 1 for index in range(reviews_each)]
+        for index, rating in enumerate(ratings):
+            item = review_item(product, f"seed-{index}", rating, "seeded review", "2026-01-01T00:00:00.000+00:00")
+            requests.append(item)
             requests.append(
-                review_item(product, f"seed-{index}", rating, "seeded review", "2026-01-01T00:00:00.000+00:00")
+                {
+                    "product_id": {"S": "#REVIEW#" + item["review_id"]["S"]},
+                    "review_id": {"S": "#REVIEW"},
+                    "of_product": {"S": product},
+                }
             )
-        total = sum(index % 5 + 1 for index in range(reviews_each))
+        counts = {"review_count": len(ratings), "rating_total": sum(ratings)}
+        counts.update({f"rating_{n}": ratings.count(n) for n in range(1, 6)})
         requests.append(
             {
                 "product_id": {"S": product},
                 "review_id": {"S": "#SUMMARY"},
-                "review_count": {"N": str(reviews_each)},
-                "rating_total": {"N": str(total)},
+                **{name: {"N": str(value)} for name, value in counts.items()},
             }
         )
     for start in range(0, len(requests), 25):
@@ -378,17 +425,29 @@ def read_back(client: Any, table: str, acknowledged: Sequence[tuple[str, str]]) 
 # -------------------------------------------------------------------------------------- events and handler
 
 
-def event(method: str, body: Any = None, query: dict[str, str] | None = None, path: str = "/reviews") -> dict[str, Any]:
-    """An API Gateway REST proxy event (format 1.0) for a JSON request, built as tap-reviews local builds them."""
+def event(
+    method: str,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    path: str = "/reviews",
+    *,
+    headers: dict[str, str] | None = None,
+    caller: str | None = None,
+    path_parameters: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event (format 1.0) for a JSON request, built as tap-reviews local builds them;
+    ``caller`` as a Lambda authorizer's principal."""
     from tap_reviews.local.events import proxy_event
 
     return proxy_event(
         method,
         path,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
         query=query,
         body=body if body is None or isinstance(body, str) else json.dumps(body),
         source_ip="203.0.113.9",
+        authorizer={"principalId": caller} if caller else None,
+        path_parameters=path_parameters,
     )
 
 

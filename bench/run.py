@@ -8,6 +8,7 @@ under test/dynamodb_local/node_modules (and Java). The benchmarks report; they n
 
 1. cold start (cold_start.py)   2. warm latency (warm.py)   3. synth (synth.py)
 4. local API (local_api.py)      5. asset size (asset_size.py)   6. memory (memory.py)
+7. lifecycle writes (lifecycle.py)
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import harness  # noqa: E402
 import report  # noqa: E402
 from harness import JSII_ENV, REPO_ROOT, Context, copy_asset, load_handler, log  # noqa: E402
 
-BENCHMARKS = ("asset_size", "synth", "cold_start", "warm", "local_api", "memory")
+BENCHMARKS = ("asset_size", "synth", "cold_start", "warm", "lifecycle", "local_api", "memory")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -131,8 +132,9 @@ exit, interpreter start-up included); "in child" is from the child's first impor
 - `bench/bench_app.py`: the app every runtime benchmark uses: one stack (`BenchReviews`) with one
   ProductReviewsApi, stage throttling at 10,000/s (burst 10,000). Synthesized once per run in a child
   process; the asset directory, handler and environment come from the assembly.
-- `bench/cold_start.py`, `bench/warm.py`, `bench/synth.py`, `bench/local_api.py`, `bench/asset_size.py`,
-  `bench/memory.py`: one benchmark each; their docstrings say exactly what is measured.
+- `bench/cold_start.py`, `bench/warm.py`, `bench/lifecycle.py`, `bench/synth.py`, `bench/local_api.py`,
+  `bench/asset_size.py`, `bench/memory.py`: one benchmark each; their docstrings say exactly what is
+  measured.
 """
 
 
@@ -153,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             import synth
 
             results["synth"] = synth.run(ctx)
-        if {"cold_start", "warm", "local_api", "memory"} & set(args.selected):
+        if {"cold_start", "warm", "lifecycle", "local_api", "memory"} & set(args.selected):
             engine = harness.start_dynamodb_local()
             ctx.endpoint = engine.endpoint
             ctx.engine_pid = engine.process.pid
@@ -161,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"DynamoDB Local at {engine.endpoint}; warming it up")
             _warm_up_engine(ctx)
             handler = None
-            if {"warm", "local_api"} & set(args.selected):
+            if {"warm", "lifecycle", "local_api"} & set(args.selected):
                 handler = load_handler(copy_asset(ctx.asset_dir, workdir / "inprocess-asset"), ctx.handler)
             if "cold_start" in args.selected:
                 import cold_start
@@ -171,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
                 import warm
 
                 results["warm"] = warm.run(ctx, handler)
+            if "lifecycle" in args.selected:
+                import lifecycle
+
+                results["lifecycle"] = lifecycle.run(ctx, handler)
             if "local_api" in args.selected:
                 import local_api
 

@@ -1,8 +1,8 @@
-"""The review body's JSON Schema: the one definition of a valid ``POST /reviews`` body.
+"""The request bodies' JSON Schemas (a review, an edit, a report, a decision, an erasure) and the id rules.
 
-The runtime validates every body with it (``validation.py``) and the construct turns it into the API
-Gateway request model, so a bad body is rejected at the edge and again in the function. It uses only
-JSON Schema draft-04 keywords that both API Gateway and ``validation.py`` understand.
+The runtime validates every body with them (``validation.py``, listing each problem) and the construct
+turns them into the API's request models (documentation, SDKs, the OpenAPI document). They use only JSON
+Schema draft-04 keywords that both API Gateway and ``validation.py`` understand.
 """
 
 from __future__ import annotations

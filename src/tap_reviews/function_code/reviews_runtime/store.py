@@ -335,6 +335,13 @@ def summary_of(stored: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: The summary's counts, without ``last_change`` (which only the stream reads).
+SUMMARY_PROJECTION = ", ".join(["review_count", "rating_total", *(f"rating_{stars}" for stars in RATINGS)])
+
+
 def product_summary(product_id: str) -> dict[str, Any]:
     """The summary of every published review of the product (eventually consistent read)."""
-    return summary_of(get(summary_key(product_id), consistent=False) or {})
+    item = dynamodb().get_item(
+        TableName=table_name(), Key=summary_key(product_id), ProjectionExpression=SUMMARY_PROJECTION
+    ).get("Item")
+    return summary_of(from_item(item or {}))
