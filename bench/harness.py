@@ -315,7 +315,8 @@ def review_transaction(table: str, item: dict[str, Any]) -> list[dict[str, Any]]
             "Update": {
                 "TableName": table,
                 "Key": {"product_id": item["product_id"], "review_id": {"S": "#SUMMARY"}},
-                "UpdateExpression": "ADD " + ", ".join(f"{name} :{name}" for name in deltas)
+                "UpdateExpression": "ADD "
+                + ", ".join(f"{name} :{name}" for name in deltas)
                 + " SET last_change = :change",
                 "ExpressionAttributeValues": {
                     **{f":{name}": {"N": str(value)} for name, value in deltas.items()},

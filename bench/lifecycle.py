@@ -140,7 +140,11 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
 
     def decision_handler() -> tuple[int, int]:
         review_id, tag = take("decision handler")
-        body = {"decision": "reject", "reason": "off-topic"} if counter["decision handler"] % 2 else {"decision": "publish"}
+        body = (
+            {"decision": "reject", "reason": "off-topic"}
+            if counter["decision handler"] % 2
+            else {"decision": "publish"}
+        )
         return handler_call(
             "POST",
             "/moderation/reviews/{review_id}/decision",
@@ -174,7 +178,9 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         )
         items = [
             lifecycle.update_review(version, sets=sets, removes=removes, author=None),
-            store.summary_update(version.product_id, (version.status, version.rating), (status, version.rating), change),
+            store.summary_update(
+                version.product_id, (version.status, version.rating), (status, version.rating), change
+            ),
         ]
         versions[review_id] = following
         return raw_transaction(items)

@@ -150,7 +150,14 @@ def summary_table(results: dict[str, Any]) -> Table:
         for write, floor in floors.items():
             samples = lifecycle["samples"]
             label = f"lifecycle {write}"
-            row("7", label, "handler", samples[f"{write} handler"], fmt_ratio(lifecycle["ratios_p50"][write]), tails=True)
+            row(
+                "7",
+                label,
+                "handler",
+                samples[f"{write} handler"],
+                fmt_ratio(lifecycle["ratios_p50"][write]),
+                tails=True,
+            )
             row("7", label, floor, samples[f"{write} raw"], "1.00x (floor)", tails=True)
     synth = results.get("synth")
     if synth:

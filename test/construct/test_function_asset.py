@@ -160,3 +160,59 @@ def test_the_construct_and_the_cost_tool_import_without_boto3():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def _without_docstrings(tree: ast.AST) -> tuple[str, list[tuple[str, int, int]]]:
+    """The code's structure with docstrings emptied, and where every node but a docstring starts."""
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                first.value.value = ""
+                docstrings.update({id(first), id(first.value)})
+    places = [
+        (type(node).__name__, node.lineno, node.col_offset)
+        for node in ast.walk(tree)
+        if hasattr(node, "lineno") and id(node) not in docstrings
+    ]
+    return ast.dump(tree), places
+
+
+def test_the_asset_is_the_source_with_docstrings_and_comments_blanked_on_the_same_lines(asset_dir):
+    import io
+    import tokenize
+
+    from tap_reviews._construct.asset import FUNCTION_CODE_DIR
+
+    shipped_bytes = source_bytes = 0
+    for deployed in asset_dir.rglob("*.py"):
+        source = (FUNCTION_CODE_DIR / deployed.relative_to(asset_dir)).read_text()
+        text = deployed.read_text()
+        shipped_bytes, source_bytes = shipped_bytes + len(text), source_bytes + len(source)
+        # The same code at the same line and column: a traceback points where the source says.
+        assert _without_docstrings(ast.parse(text)) == _without_docstrings(ast.parse(source)), deployed
+        assert text.count("\n") == source.count("\n")
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        assert not [token for token in tokens if token.type == tokenize.COMMENT], deployed
+    assert shipped_bytes < source_bytes * 0.75  # docstrings and comments are a good share of the source
+
+
+def test_a_traceback_from_the_asset_names_the_sources_line(asset_dir):
+    import subprocess
+    import sys
+
+    from tap_reviews._construct.asset import FUNCTION_CODE_DIR
+
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from reviews_runtime import etag; etag.if_match({}, 'x', required=True)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, str(asset_dir)], capture_output=True, text=True)
+    line = int(result.stderr.split('etag.py", line ')[1].split(",")[0])
+    source = (FUNCTION_CODE_DIR / "reviews_runtime" / "etag.py").read_text().splitlines()
+    assert "raise ApiError(" in source[line - 1]

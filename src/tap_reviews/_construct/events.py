@@ -20,8 +20,9 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ..function_code.reviews_runtime import contract
+from .asset import runtime_code
 from .findings import acknowledge_nag, skip_checkov
-from .function import ASSET_EXCLUDES, FUNCTION_CODE_DIR, PYTHON_RUNTIME, depend_on_policy_only
+from .function import PYTHON_RUNTIME, depend_on_policy_only
 
 #: Stream records per invocation; the function puts them 10 per PutEvents call.
 BATCH_SIZE = 100
@@ -64,7 +65,7 @@ def build_event_publisher(
         runtime=PYTHON_RUNTIME,
         architecture=lambda_.Architecture.ARM_64,
         handler=contract.EVENTS_HANDLER,
-        code=lambda_.Code.from_asset(str(FUNCTION_CODE_DIR), exclude=ASSET_EXCLUDES),
+        code=runtime_code(),
         role=role,
         memory_size=256,
         timeout=Duration.seconds(60),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import jsii
 from aws_cdk import CfnResource, Duration, IStableListProducer, Lazy, RemovalPolicy, Stack, Token
@@ -14,12 +13,9 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..function_code.reviews_runtime import contract
+from .asset import runtime_code
 from .findings import acknowledge_nag, skip_checkov
 
-#: The asset root shipped as the function's code: the runtime package and nothing else.
-FUNCTION_CODE_DIR = Path(__file__).parent.parent / "function_code"
-#: Files that may appear beside the runtime on a developer's machine but must never be deployed.
-ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.mypy_cache", "**/.pytest_cache"]
 #: The newest Python Lambda runtime in the supported aws-cdk-lib range.
 PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Lambda Insights extension added when ``lambda_insights`` is on (arm64 builds exist for it).
@@ -82,7 +78,7 @@ def build_reviews_function(
         runtime=PYTHON_RUNTIME,
         architecture=lambda_.Architecture.ARM_64,
         handler=contract.HANDLER,
-        code=lambda_.Code.from_asset(str(FUNCTION_CODE_DIR), exclude=ASSET_EXCLUDES),
+        code=runtime_code(),
         role=role,
         memory_size=memory_size,
         timeout=timeout,

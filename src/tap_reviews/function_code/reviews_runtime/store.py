@@ -341,7 +341,9 @@ SUMMARY_PROJECTION = ", ".join(["review_count", "rating_total", *(f"rating_{star
 
 def product_summary(product_id: str) -> dict[str, Any]:
     """The summary of every published review of the product (eventually consistent read)."""
-    item = dynamodb().get_item(
-        TableName=table_name(), Key=summary_key(product_id), ProjectionExpression=SUMMARY_PROJECTION
-    ).get("Item")
+    item = (
+        dynamodb()
+        .get_item(TableName=table_name(), Key=summary_key(product_id), ProjectionExpression=SUMMARY_PROJECTION)
+        .get("Item")
+    )
     return summary_of(from_item(item or {}))
