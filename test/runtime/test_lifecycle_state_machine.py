@@ -30,6 +30,7 @@ from lifecycle_calls import (
     report,
 )
 
+from examples import examples
 from tap_reviews.function_code.reviews_runtime import contract
 
 #: Steps run, over all examples (the issue's note reports it).
@@ -302,7 +303,7 @@ def test_every_sequence_of_lifecycle_actions_keeps_summaries_exact_and_loses_not
             self.threshold = threshold
 
     Run.TestCase.settings = settings(
-        max_examples=15,
+        max_examples=examples(15),
         stateful_step_count=30,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 #: Fuzzed requests per operation (the coverage phase adds its own fixed set of boundary cases).
-MAX_EXAMPLES_PER_OPERATION = 25
+MAX_EXAMPLES_PER_OPERATION = 12
 #: Below the example stage's throttle (10 requests/s, burst 20), so no request is turned away for rate.
 REQUEST_RATE = "8/s"
 CONFORMANCE_CHECKS = [
