@@ -14,7 +14,7 @@ import io
 import shutil
 import tokenize
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsii
 from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
@@ -102,6 +102,9 @@ def runtime_code() -> lambda_.Code:
         exclude=ASSET_EXCLUDES,
         # Local bundling always succeeds, so the image is never pulled; CDK requires one to be named.
         bundling=BundlingOptions(
-            image=DockerImage.from_registry("public.ecr.aws/docker/library/python:3.14"), local=_BlankDocs()
+            image=DockerImage.from_registry("public.ecr.aws/docker/library/python:3.14"),
+            # jsii hands the options to try_bundle as one positional struct (its signature has no
+            # keyword-only parameters), which the generated protocol cannot express.
+            local=cast(ILocalBundling, _BlankDocs()),
         ),
     )
