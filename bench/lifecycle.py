@@ -18,8 +18,8 @@ change are created beforehand through the handler (not measured).
 
 from __future__ import annotations
 
+import importlib
 import random
-import sys
 import time
 from typing import Any
 
@@ -58,7 +58,10 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
     if handler is None:
         handler = load_handler(copy_asset(ctx.asset_dir, ctx.workdir / "lifecycle-asset"), ctx.handler)
     runtime = handler.__module__.rpartition(".")[0]
-    lifecycle, store, etag_module = (sys.modules[f"{runtime}.{name}"] for name in ("lifecycle", "store", "etag"))
+    # The handler imports lifecycle on its first lifecycle request; import the modules the same handler uses.
+    lifecycle, store, etag_module = (
+        importlib.import_module(f"{runtime}.{name}") for name in ("lifecycle", "store", "etag")
+    )
     Version = etag_module.Version
     context = LambdaContext()
     rounds = warmup + calls
