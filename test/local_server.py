@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,8 @@ def start_server(*args: str, log_dir: Path, stage: str = "prod", timeout: float 
 @dataclass
 class Reply:
     status: int
-    headers: dict[str, str]
+    #: Looked up case-insensitively, as HTTP header names are (uvicorn sends them in lower case).
+    headers: Message
     body: Any
 
 
@@ -106,9 +108,9 @@ def request(
         http_request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
         try:
             with urllib.request.urlopen(http_request, timeout=30) as response:
-                status, reply_headers, raw = response.status, dict(response.headers), response.read()
+                status, reply_headers, raw = response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
-            status, reply_headers, raw = error.code, dict(error.headers), error.read()
+            status, reply_headers, raw = error.code, error.headers, error.read()
         if status == 429 and retry_throttled:
             time.sleep(0.2)
             continue

@@ -195,7 +195,9 @@ def test_without_the_local_extra_local_names_the_install_and_cost_works(bare_ven
         ["tap-reviews", "local", "--app", "python app.py"], cwd=app_dir, env=env, capture_output=True, text=True
     )
     assert (local.returncode, local.stdout) == (2, "")
-    assert local.stderr.splitlines() == ["tap-reviews: tap-reviews local needs boto3: pip install 'tap-reviews[local]'"]
+    assert local.stderr.splitlines() == [
+        "tap-reviews: tap-reviews local needs boto3, uvicorn: pip install 'tap-reviews[local]'"
+    ]
     cost = subprocess.run(
         ["tap-reviews", "cost", "--app", "python app.py", "--stack", "ShopReviews", "--reviews-per-day", "100",
          "--reads-per-review", "5"],

@@ -1,7 +1,7 @@
 """``tap-reviews local``: serve a synthesized ProductReviewsApi on 127.0.0.1, with DynamoDB Local.
 
-Needs the ``local`` extra (``pip install 'tap-reviews[local]'``: boto3, which the function's code uses);
-without it the command says so in one line and exits 2.
+Needs the ``local`` extra (``pip install 'tap-reviews[local]'``: boto3, which the function's code uses, and
+uvicorn, the HTTP server); without it the command says so in one line and exits 2.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from . import EXIT_INTERRUPTED, CliError, add_assembly_options
 
 #: What the local server needs beyond the package itself, and the extra that installs it.
-EXTRA_MODULES = ("boto3",)
+EXTRA_MODULES = ("boto3", "uvicorn")
 INSTALL_EXTRA = "pip install 'tap-reviews[local]'"
 
 
@@ -112,7 +112,7 @@ def _serve(args: argparse.Namespace, api: Any) -> int:
         _serve_until(server, stopping)
     finally:
         try:
-            server.server_close()  # waits for requests in flight
+            server.shutdown()  # closes idle connections, waits for requests in flight
         except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM while waiting
             raise ForcedStop() from None
         finally:
@@ -180,8 +180,8 @@ def _banner(api: Any, stage_url: str, endpoint: str, args: argparse.Namespace) -
 def _stop_on_signals() -> threading.Event:
     """An event that Ctrl-C or SIGTERM sets; a second signal raises KeyboardInterrupt (stop without waiting).
 
-    The first signal only sets the event: raised as KeyboardInterrupt inside serve_forever, it could land
-    between a request thread's creation and its start, and server_close() then fails to join that thread.
+    The first signal only sets the event, which the main thread turns into a graceful shutdown; uvicorn
+    runs in another thread, so it installs no signal handlers of its own.
     """
     stopping = threading.Event()
 
@@ -196,18 +196,15 @@ def _stop_on_signals() -> threading.Event:
 
 
 def _serve_until(server: Any, stopping: threading.Event) -> None:
-    """Serve until ``stopping`` is set, then stop accepting and close the connections waiting for a request.
+    """Serve (uvicorn, in a thread of its own) until ``stopping`` is set or the server ends.
 
-    The caller's server_close() then waits for the requests in flight.
+    The caller's ``server.shutdown()`` then stops accepting, closes the connections waiting for a request
+    and waits for the requests in flight.
     """
-    serving = threading.Thread(target=server.serve_forever, name="tap-reviews-local-accept")
-    serving.start()
+    serving = server.serve_in_thread()
     while serving.is_alive() and not stopping.wait(0.5):
         pass
     _log("shutting down")
-    server.shutdown()
-    serving.join()
-    server.close_idle_connections()
 
 
 def _log(line: str) -> None:

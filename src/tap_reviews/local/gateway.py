@@ -33,6 +33,8 @@ GATEWAY_MESSAGES = {
     "BAD_REQUEST_BODY": (400, "Invalid request body"),
     "UNAUTHORIZED": (401, "Unauthorized"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long"),
+    # What API Gateway answers when the function fails (an unhandled error or a malformed proxy response).
+    "DEFAULT_5XX": (502, "Internal server error"),
 }
 #: A gateway response header copied from the request: ``method.request.header.<name>``.
 REQUEST_HEADER_PREFIX = "method.request.header."

@@ -1,135 +1,214 @@
-"""The HTTP transport of ``tap-reviews local``: a threaded HTTP/1.1 server that hands each request to the gateway.
+"""The HTTP transport of ``tap-reviews local``: uvicorn, handing each request to the gateway.
 
-Kept-alive connections are tracked so a shutdown can close the ones waiting for a request while requests
-in flight finish.
+HTTP/1.1 itself (chunked bodies, ``Expect: 100-continue``, pipelining, keep-alive, HEAD) is uvicorn's
+(https://www.uvicorn.org), a well-kept server; what API Gateway would answer is ours (``gateway.py``). This
+module is the small ASGI application between the two, plus the controls ``tap-reviews local`` needs: bind at
+once (a taken port fails before DynamoDB Local starts), serve in a thread (so the command's own signal
+handling decides what Ctrl-C means), and stop gracefully or at once.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import functools
+import json
+import logging
 import socket
 import threading
 import time
+import traceback
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .gateway import LocalGateway
+import uvicorn
 
-#: A connection silent this long (idle between requests, or stalled inside one) is closed.
+from .gateway import Answer, LocalGateway
+
+#: A kept-alive connection silent this long after an answer is closed; so is a request whose body stalls
+#: this long between two reads (the connection is answered 408 and closed).
 IDLE_CONNECTION_TIMEOUT_SECONDS = 10
-#: Lambda's limit for a synchronous invocation's request payload.
+#: Lambda's limit for a synchronous invocation's request payload; API Gateway answers a larger body 413.
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+#: Threads that run the handler (each request's handler call blocks on DynamoDB, as in Lambda).
+HANDLER_THREADS = 64
+
+Scope = dict[str, Any]
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
 
 
-class GatewayServer(ThreadingHTTPServer):
-    """Serves each connection through ``gateway`` (set before ``serve_forever``) in a thread of its own.
+class _BodyTooLarge(Exception):
+    pass
 
-    To stop: ``shutdown()`` (no new connections), ``close_idle_connections()`` (kept-alive connections
-    waiting for a next request are closed; a request already being read or served finishes), then
-    ``server_close()``, which waits for those threads.
+
+class _BodyStalled(Exception):
+    pass
+
+
+class _ClientGone(Exception):
+    pass
+
+
+class GatewayApp:
+    """The ASGI application: read the whole request, let the gateway answer it in a handler thread, send it."""
+
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.gateway: LocalGateway | None = None
+        self._log = log
+        self._executor = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="tap-reviews-local-handler")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # lifespan is off; websockets are not served (uvicorn answers an upgrade 403 itself)
+        started = time.perf_counter()
+        gateway = self.gateway
+        assert gateway is not None, "set server.gateway before serving"
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
+        target = scope["raw_path"].decode("latin-1")
+        if scope["query_string"]:
+            target += "?" + scope["query_string"].decode("latin-1")
+        method = scope["method"]
+        close = False
+        try:
+            body = await self._body(receive, headers)
+        except _ClientGone:
+            self._log(f"{method} {target}: the client closed the connection before sending its body")
+            return
+        except _BodyTooLarge:
+            answer, close = gateway.gateway_answer("REQUEST_TOO_LARGE", _lower(headers)), True
+        except _BodyStalled:
+            answer, close = _timeout_answer(), True
+        else:
+            client = scope.get("client") or ("127.0.0.1", 0)
+            call = functools.partial(gateway.handle, method, target, headers, body, client[0])
+            try:
+                answer = await asyncio.get_running_loop().run_in_executor(self._executor, call)
+            except Exception:  # the function failed: API Gateway's 502, and the traceback in the log
+                self._log(f"{method} {target}: the function failed\n{traceback.format_exc()}")
+                answer = gateway.gateway_answer("DEFAULT_5XX", _lower(headers))
+        await _send(send, answer, close)
+        self._log(f"{method} {target} {answer.status} {(time.perf_counter() - started) * 1000:.1f} ms")
+
+    async def _body(self, receive: Receive, headers: list[tuple[str, str]]) -> bytes:
+        """The request body (chunked or with a Content-Length); a 100 Continue goes out on the first read."""
+        declared = chunked = None
+        for name, value in headers:
+            lower = name.lower()
+            if lower == "content-length":
+                declared = int(value) if value.strip().isdigit() else None
+            elif lower == "transfer-encoding":
+                chunked = True
+        if not chunked and not declared:
+            return b""  # no body (most GETs): nothing to read
+        if declared is not None and declared > MAX_PAYLOAD_BYTES:
+            raise _BodyTooLarge  # refused before the client sends it (no 100 Continue)
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            try:
+                message = await asyncio.wait_for(receive(), IDLE_CONNECTION_TIMEOUT_SECONDS)
+            except TimeoutError:
+                raise _BodyStalled from None
+            if message["type"] == "http.disconnect":
+                raise _ClientGone
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_PAYLOAD_BYTES:
+                raise _BodyTooLarge
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False)
+
+
+def _lower(headers: list[tuple[str, str]]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers}
+
+
+def _timeout_answer() -> Answer:
+    body = json.dumps({"message": "Request Timeout: the request body stalled"}).encode()
+    return Answer(408, {"Content-Type": "application/json"}, body)
+
+
+async def _send(send: Send, answer: Answer, close: bool) -> None:
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers.items()]
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+class GatewayServer:
+    """uvicorn serving :class:`GatewayApp` on a socket bound at construction.
+
+    ``serve_in_thread()`` starts it; ``shutdown()`` stops accepting, closes idle connections, waits for
+    requests in flight (a stalled one for at most ``IDLE_CONNECTION_TIMEOUT_SECONDS``) and returns;
+    a KeyboardInterrupt while it waits (a second Ctrl-C) propagates, and the caller exits at once.
     """
 
-    daemon_threads = False  # server_close() waits for requests in flight
-    gateway: LocalGateway
+    def __init__(self, port: int, log: Callable[[str], None]) -> None:
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on accepted sockets whose protocol says TCP, and
+        # without it a kept-alive client waited ~40 ms (Nagle against delayed ACK) for each answer's body.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._socket.bind(("127.0.0.1", port))
+        except OSError:
+            self._socket.close()
+            raise
+        self._socket.listen(1024)
+        self.app = GatewayApp(log)
+        config = uvicorn.Config(
+            self.app,
+            lifespan="off",
+            timeout_keep_alive=IDLE_CONNECTION_TIMEOUT_SECONDS,
+            server_header=False,
+            access_log=False,
+            log_config=None,
+            log_level=logging.WARNING,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
 
-    def __init__(self, address: tuple[str, int], handler_class: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler_class)
-        self._connections_lock = threading.Lock()
-        self._idle: set[socket.socket] = set()
-        self._closed: set[socket.socket] = set()
-        self._closing = False
+    @property
+    def gateway(self) -> LocalGateway | None:
+        return self.app.gateway
 
-    def connection_idle(self, connection: socket.socket) -> bool:
-        """Note a connection waiting for its next request; False when the server is closing (close it)."""
-        with self._connections_lock:
-            if self._closing:
-                return False
-            self._idle.add(connection)
-            return True
+    @gateway.setter
+    def gateway(self, gateway: LocalGateway) -> None:
+        self.app.gateway = gateway
 
-    def connection_busy(self, connection: socket.socket) -> bool:
-        """Note a request arriving; False when the connection was closed for shutdown first (drop it)."""
-        with self._connections_lock:
-            self._idle.discard(connection)
-            return connection not in self._closed
+    @property
+    def server_address(self) -> tuple[str, int]:
+        address: tuple[str, int] = self._socket.getsockname()
+        return address
 
-    def connection_ended(self, connection: socket.socket) -> None:
-        """Forget a connection whose handler is done with it."""
-        with self._connections_lock:
-            self._idle.discard(connection)
-            self._closed.discard(connection)
+    def serve_in_thread(self) -> threading.Thread:
+        # Off the main thread uvicorn installs no signal handlers: Ctrl-C stays the command's.
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="tap-reviews-local-server"
+        )
+        self._thread.start()
+        return self._thread
 
-    def close_idle_connections(self) -> None:
-        """Close every connection waiting for a request, and every one that finishes its request from now."""
-        with self._connections_lock:
-            self._closing = True
-            for connection in self._idle:
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
-            self._closed |= self._idle
-            self._idle.clear()
+    def shutdown(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            while self._thread.is_alive():
+                self._thread.join(0.2)  # in short waits, so a second Ctrl-C interrupts it
+        self._socket.close()
+        self.app.close()
+
+    def force_stop(self) -> None:
+        self._server.force_exit = True
+        self._server.should_exit = True
 
 
 def make_server(port: int, log: Callable[[str], None]) -> GatewayServer:
     """Bind 127.0.0.1:``port`` now (so a taken port fails fast); requests go to ``server.gateway``."""
-
-    class RequestHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "tap-reviews-local"
-        # Headers and body go out in two writes; with Nagle's algorithm a kept-alive client waited ~40 ms
-        # for the second (delayed ACK) on every request.
-        disable_nagle_algorithm = True
-
-        def _serve(self) -> None:
-            started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_PAYLOAD_BYTES:
-                headers = {name.lower(): value for name, value in self.headers.items()}
-                answer = self.server.gateway.gateway_answer("REQUEST_TOO_LARGE", headers)  # type: ignore[attr-defined]
-                self.close_connection = True
-            else:
-                body = self.rfile.read(length) if length else b""
-                answer = self.server.gateway.handle(  # type: ignore[attr-defined]
-                    self.command, self.path, list(self.headers.items()), body, self.client_address[0]
-                )
-            self.send_response(answer.status)
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(answer.body)
-            log(f"{self.command} {self.path} {answer.status} {(time.perf_counter() - started) * 1000:.1f} ms")
-
-        #: Seconds a connection may stay silent (between requests, or in the middle of one) before it is
-        #: closed, so a stalled client cannot keep Ctrl-C waiting.
-        timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
-
-        def handle(self) -> None:
-            # http.server's keep-alive loop, telling the server when the connection waits for a request.
-            server: GatewayServer = self.server  # type: ignore[assignment]
-            self.close_connection = False
-            try:
-                while not self.close_connection and server.connection_idle(self.connection):
-                    self.handle_one_request()
-            finally:
-                server.connection_ended(self.connection)
-
-        def parse_request(self) -> bool:
-            if not self.server.connection_busy(self.connection):  # type: ignore[attr-defined]
-                self.close_connection = True  # closed for shutdown as the request came in: never served
-                return False
-            return super().parse_request()
-
-        def __getattr__(self, name: str) -> Any:
-            # Every method reaches the gateway (TRACE, QUERY, ...), which answers what API Gateway would,
-            # instead of http.server's HTML 501.
-            if name.startswith("do_"):
-                return self._serve
-            raise AttributeError(name)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-            pass  # one line per request comes from _serve
-
-    return GatewayServer(("127.0.0.1", port), RequestHandler)
+    return GatewayServer(port, log)
