@@ -12,7 +12,6 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
@@ -20,9 +19,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ..function_code.reviews_runtime import contract
-from .asset import runtime_code
 from .findings import acknowledge_nag, skip_checkov
-from .function import PYTHON_RUNTIME, depend_on_policy_only
+from .function import depend_on_policy_only, runtime_function
 
 #: Stream records per invocation; the function puts them 10 per PutEvents call.
 BATCH_SIZE = 100
@@ -38,40 +36,20 @@ def build_event_publisher(
     removal_policy: RemovalPolicy,
 ) -> lambda_.Function:
     """Create the publisher function, its stream event source (summary records only) and its DLQ."""
-    log_group = logs.LogGroup(
-        scope,
-        "EventsLogGroup",
-        log_group_name=f"/aws/lambda/{function_name}" if function_name else None,
-        retention=log_retention,
-        removal_policy=removal_policy,
-    )
-    skip_checkov(
-        log_group,
-        "CKV_AWS_158",
-        reason="CloudWatch Logs encrypts log data at rest; these logs hold no review text or reviewer ids.",
-    )
-    role = iam.Role(
-        scope,
-        "EventsRole",
-        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-        description="Publishes review changes from the reviews table's stream to the event bus.",
-    )
-    log_group.grant_write(role)
-    function = lambda_.Function(
+    function, role, _ = runtime_function(
         scope,
         "EventsFunction",
+        log_group_id="EventsLogGroup",
+        role_id="EventsRole",
         function_name=function_name,
         description="Puts one EventBridge event per committed review change (from the table's stream).",
-        runtime=PYTHON_RUNTIME,
-        architecture=lambda_.Architecture.ARM_64,
+        role_description="Publishes review changes from the reviews table's stream to the event bus.",
+        logs_hold="no review text or reviewer ids",
         handler=contract.EVENTS_HANDLER,
-        code=runtime_code(),
-        role=role,
         memory_size=256,
         timeout=Duration.seconds(60),
-        tracing=lambda_.Tracing.ACTIVE,
-        logging_format=lambda_.LoggingFormat.JSON,
-        log_group=log_group,
+        log_retention=log_retention,
+        removal_policy=removal_policy,
         environment={contract.ENV_EVENT_BUS_NAME: event_bus.event_bus_name},
     )
     dead_letters = sqs.Queue(

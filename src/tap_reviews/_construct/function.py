@@ -49,45 +49,25 @@ def build_reviews_function(
     write_token_parameter_name: str | None,
 ) -> tuple[lambda_.Function, logs.LogGroup]:
     """Create the function, its log group and its role, and let it read and write the table."""
-    log_group = logs.LogGroup(
-        scope,
-        "FunctionLogGroup",
-        log_group_name=f"/aws/lambda/{function_name}" if function_name else None,
-        retention=log_retention,
-        removal_policy=removal_policy,
-    )
-    skip_checkov(
-        log_group,
-        "CKV_AWS_158",
-        reason="CloudWatch Logs encrypts log data at rest; these logs hold no bodies, headers or secrets.",
-    )
     # A role of our own: CDK's default one carries the AWS managed AWSLambdaBasicExecutionRole (logs:* on
     # every log group); this one may write to its own log group only.
-    role = iam.Role(
-        scope,
-        "FunctionRole",
-        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-        description="Runs the product reviews function: its own log group, the reviews table, X-Ray.",
-    )
-    log_group.grant_write(role)
-    function = lambda_.Function(
+    function, role, log_group = runtime_function(
         scope,
         "Function",
+        log_group_id="FunctionLogGroup",
+        role_id="FunctionRole",
         function_name=function_name,
         description="Serves the product reviews API (/reviews and /moderation).",
-        runtime=PYTHON_RUNTIME,
-        architecture=lambda_.Architecture.ARM_64,
+        role_description="Runs the product reviews function: its own log group, the reviews table, X-Ray.",
+        logs_hold="no bodies, headers or secrets",
         handler=contract.HANDLER,
-        code=runtime_code(),
-        role=role,
         memory_size=memory_size,
         timeout=timeout,
-        reserved_concurrent_executions=reserved_concurrency,
-        tracing=lambda_.Tracing.ACTIVE,
-        logging_format=lambda_.LoggingFormat.JSON,
-        log_group=log_group,
-        insights_version=LAMBDA_INSIGHTS_VERSION if lambda_insights else None,
+        log_retention=log_retention,
+        removal_policy=removal_policy,
         environment={contract.ENV_TABLE_NAME: table.table_name, **environment},
+        reserved_concurrent_executions=reserved_concurrency,
+        insights_version=LAMBDA_INSIGHTS_VERSION if lambda_insights else None,
     )
     # The table and its indexes, named: Table.grant would allow index/* (every index, now and later).
     role.add_to_principal_policy(
@@ -116,6 +96,66 @@ def build_reviews_function(
     )
     depend_on_policy_only(function, role)
     return function, log_group
+
+
+def runtime_function(
+    scope: Construct,
+    function_id: str,
+    *,
+    log_group_id: str,
+    role_id: str,
+    function_name: str | None,
+    description: str,
+    role_description: str,
+    logs_hold: str,
+    handler: str,
+    memory_size: int,
+    timeout: Duration,
+    log_retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+    environment: Mapping[str, str],
+    reserved_concurrent_executions: int | None = None,
+    insights_version: lambda_.LambdaInsightsVersion | None = None,
+) -> tuple[lambda_.Function, iam.Role, logs.LogGroup]:
+    """A function running the runtime package (arm64, X-Ray, JSON logs), with a log group of its own and a
+    role that may write to that log group only; ``logs_hold`` says what its logs never contain (checkov's
+    CKV_AWS_158 reason)."""
+    log_group = logs.LogGroup(
+        scope,
+        log_group_id,
+        log_group_name=f"/aws/lambda/{function_name}" if function_name else None,
+        retention=log_retention,
+        removal_policy=removal_policy,
+    )
+    skip_checkov(
+        log_group,
+        "CKV_AWS_158",
+        reason=f"CloudWatch Logs encrypts log data at rest; these logs hold {logs_hold}.",
+    )
+    role = iam.Role(
+        scope, role_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=role_description
+    )
+    log_group.grant_write(role)
+    function = lambda_.Function(
+        scope,
+        function_id,
+        function_name=function_name,
+        description=description,
+        runtime=PYTHON_RUNTIME,
+        architecture=lambda_.Architecture.ARM_64,
+        handler=handler,
+        code=runtime_code(),
+        role=role,
+        memory_size=memory_size,
+        timeout=timeout,
+        reserved_concurrent_executions=reserved_concurrent_executions,
+        tracing=lambda_.Tracing.ACTIVE,
+        logging_format=lambda_.LoggingFormat.JSON,
+        log_group=log_group,
+        insights_version=insights_version,
+        environment=dict(environment),
+    )
+    return function, role, log_group
 
 
 def depend_on_policy_only(function: lambda_.Function, role: iam.Role) -> None:
