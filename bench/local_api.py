@@ -224,7 +224,7 @@ def run(ctx: Context, handler: Any) -> dict[str, Any]:
     # many short rounds rather than a few long ones, so the machine's drift (DynamoDB Local's JIT and
     # garbage collection, other tenants) falls on every arm alike.
     rounds = 3 if ctx.quick else 12
-    per_round = 100 if ctx.quick else 150
+    per_round = 100 if ctx.quick else 400
     warmup = 40 if ctx.quick else 100
     client = raw_client()
     table = create_table(client, ctx.create_table)  # the template's own name: the server finds it existing

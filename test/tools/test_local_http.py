@@ -8,6 +8,7 @@ each odd request, the next request on the same connection is answered correctly.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import socket
@@ -22,14 +23,21 @@ import httpx
 import pytest
 from local_server import start_server, synthesize_example
 
-from tap_reviews.local.server import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_PAYLOAD_BYTES
+from tap_reviews import cloud_assembly
+from tap_reviews.local import api as local_api
+from tap_reviews.local.gateway import LocalGateway
+from tap_reviews.local.server import IDLE_CONNECTION_TIMEOUT_SECONDS, MAX_PAYLOAD_BYTES, GatewayApp
 
 JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    assembly = synthesize_example(tmp_path_factory.mktemp("example.out"))
+def assembly(tmp_path_factory) -> Path:
+    return synthesize_example(tmp_path_factory.mktemp("example.out"))
+
+
+@pytest.fixture(scope="module")
+def server(assembly, tmp_path_factory):
     running = start_server(
         "--assembly", str(assembly), "--stack", "TapStackdev", "--no-throttle",
         log_dir=tmp_path_factory.mktemp("http-logs"),
@@ -293,3 +301,29 @@ def test_curl_posts_chunked_and_with_expect_then_reads_back_on_one_connection(se
     listing = json.loads(outputs[2].read_text())
     assert sorted(r["review_id"] for r in listing["reviews"]) == sorted(created)
     assert listing["summary"]["review_count"] == 2 and listing["summary"]["average_rating"] == 3.0
+
+
+def test_a_function_that_fails_is_api_gateways_502_in_the_templates_shape(assembly):
+    """The runtime answers its own errors; a crash (or a malformed proxy response) is API Gateway's 502."""
+
+    def crashing(event, context):
+        raise RuntimeError("the function crashed")
+
+    api = local_api.read(cloud_assembly.load(assembly, "TapStackdev"))
+    logged: list[str] = []
+    app = GatewayApp(logged.append)
+    app.gateway = LocalGateway(api, crashing, {}, throttle=False)
+
+    async def call() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as client:
+            return await client.get(f"/{api.stage_name}/reviews", params={"product_id": "p-1"})
+
+    try:
+        answer = asyncio.run(call())
+    finally:
+        app.close()
+    assert answer.status_code == 502
+    assert answer.json() == {
+        "error": "gateway_error", "message": "Internal server error", "details": ["DEFAULT_5XX"]
+    }  # fmt: skip
+    assert any("RuntimeError: the function crashed" in line for line in logged)

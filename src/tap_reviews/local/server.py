@@ -204,10 +204,6 @@ class GatewayServer:
         self._socket.close()
         self.app.close()
 
-    def force_stop(self) -> None:
-        self._server.force_exit = True
-        self._server.should_exit = True
-
 
 def make_server(port: int, log: Callable[[str], None]) -> GatewayServer:
     """Bind 127.0.0.1:``port`` now (so a taken port fails fast); requests go to ``server.gateway``."""
