@@ -141,7 +141,20 @@ def edit_review(request: Request) -> dict[str, Any]:
             store.change_record("updated", review_id, status=status, version=following.version),
         ),
     ]
-    key = store.review_key(version.product_id, review_id)
+    return commit_version(request, items, following, claim, author=author)
+
+
+def commit_version(
+    request: Request,
+    items: list[dict[str, Any]],
+    following: Version,
+    claim: idempotency.Claim | None,
+    *,
+    author: str | None,
+) -> dict[str, Any]:
+    """Commit ``items``, which take the review to ``following``: its answer (200 and the new ETag), or 412
+    when the review moved first. A lost reply is committed when the stored version is ``following``'s."""
+    key = store.review_key(following.product_id, following.review_id)
     try:
         return changes.commit(
             request,
@@ -151,7 +164,7 @@ def edit_review(request: Request) -> dict[str, Any]:
             committed=lambda: (store.get(key) or {}).get("version") == following.version,
         )
     except store.Cancelled as cancelled:
-        raise stale(request, review_id, author=author) from cancelled
+        raise stale(request, following.review_id, author=author) from cancelled
 
 
 def delete_items(version: Version, *, author: str | None, change: str) -> list[dict[str, Any]]:

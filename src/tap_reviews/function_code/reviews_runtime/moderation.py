@@ -10,11 +10,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from . import changes, contract, deadline, idempotency, ids, paging, policy, store, telemetry, validation
+from . import contract, deadline, idempotency, ids, paging, policy, store, telemetry, validation
 from .dynamo import to_item
 from .errors import ApiError, Error
 from .etag import Version, if_match
-from .lifecycle import delete, delete_items, require_principal, stale, update_review, written
+from .lifecycle import commit_version, delete, delete_items, require_principal, update_review
 from .protocol import Request, respond
 from .reviews import page_size, refuse_unknown_query
 from .schema import DECISION_PUBLISH, DECISION_REJECT, decision_schema, erasure_schema
@@ -103,17 +103,7 @@ def decide(request: Request) -> dict[str, Any]:
         update_review(version, sets=sets, removes=removes, author=None),
         store.summary_update(version.product_id, (version.status, version.rating), (status, version.rating), change),
     ]
-    key = store.review_key(version.product_id, review_id)
-    try:
-        answer = changes.commit(
-            request,
-            items,
-            written(request, following),
-            claim=claim,
-            committed=lambda: (store.get(key) or {}).get("version") == following.version,
-        )
-    except store.Cancelled as cancelled:
-        raise stale(request, review_id, author=None) from cancelled
+    answer = commit_version(request, items, following, claim, author=None)
     if "Idempotent-Replayed" not in answer["headers"]:
         telemetry.count(contract.METRIC_REVIEWS_PUBLISHED if publish else contract.METRIC_REVIEWS_REJECTED)
     return answer
