@@ -61,17 +61,7 @@ AUTHENTICATED_ROUTES = (
 )
 #: Routes that may be IAM-authorized: the moderators' by default, the authors' and writes with
 #: ``iam_write_authorization``.
-IAM_ROUTES = (
-    POST_REVIEWS,
-    POST_REPORT,
-    PATCH_REVIEW,
-    DELETE_REVIEW,
-    GET_QUEUE,
-    GET_MODERATED,
-    DELETE_MODERATED,
-    POST_DECISION,
-    POST_ERASURE,
-)
+IAM_ROUTES = (POST_REVIEWS, POST_REPORT, *AUTHENTICATED_ROUTES)
 #: Routes that honour ``If-Match`` (required where a stale write could lose an update).
 CONDITIONAL_ROUTES = (PATCH_REVIEW, DELETE_REVIEW, DELETE_MODERATED, POST_DECISION)
 
