@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 
 from . import clients, contract
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+_serializer: Any = TypeSerializer()  # typed loosely: it takes and gives any attribute value
+_deserializer: Any = TypeDeserializer()
 
 
 def dynamodb() -> Any:
@@ -23,11 +23,42 @@ def table_name() -> str:
     return os.environ[contract.ENV_TABLE_NAME]
 
 
+#: Integers DynamoDB stores exactly (38 significant digits); boto3 refuses larger ones, and so do we.
+_EXACT_INTEGER = 10**38
+
+
+def to_attribute(value: Any) -> dict[str, Any]:
+    """``value`` as one DynamoDB attribute value, exactly as boto3's ``TypeSerializer`` makes it.
+
+    Strings, small integers, booleans and maps (what every write path sends) are built directly; anything else
+    goes to ``TypeSerializer``. Its generic type checks were a third of an edit's own time in the handler.
+    """
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is int and -_EXACT_INTEGER < value < _EXACT_INTEGER:
+        return {"N": str(value)}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is dict:
+        return {"M": {name: to_attribute(item) for name, item in value.items()}}
+    return _serializer.serialize(value)  # type: ignore[no-any-return]
+
+
+def from_attribute(value: dict[str, Any]) -> Any:
+    """One DynamoDB attribute value as a plain value, exactly as boto3's ``TypeDeserializer`` reads it."""
+    if "S" in value:
+        return value["S"]
+    if "N" in value:
+        return DYNAMODB_CONTEXT.create_decimal(value["N"])
+    return _deserializer.deserialize(value)
+
+
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
     """``values`` in DynamoDB's JSON (``{"S": ...}``, ``{"N": ...}``, ...)."""
-    return {name: _serializer.serialize(value) for name, value in values.items()}
+    return {name: to_attribute(value) for name, value in values.items()}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
     """An item in DynamoDB's JSON as plain values (numbers as Decimal)."""
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+    return {name: from_attribute(value) for name, value in item.items()}

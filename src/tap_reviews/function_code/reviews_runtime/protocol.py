@@ -91,9 +91,7 @@ class Request:
             value = event.get(name)
             if value is None:
                 return {}
-            if isinstance(value, Mapping) and all(
-                isinstance(key, str) and _is(item, values) for key, item in value.items()
-            ):
+            if isinstance(value, Mapping) and _entries_are(value, values):
                 return dict(value)
             problems.append(f"{name}: must be null or an object of {values.__name__} values")
             return {}
@@ -170,10 +168,16 @@ class Request:
             raise ApiError(Error.MALFORMED_JSON, "The request body is not valid UTF-8 JSON.") from error
 
 
-def _is(value: Any, kind: type) -> bool:
-    if kind is list:
-        return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    return isinstance(value, kind)
+def _entries_are(mapping: Mapping[Any, Any], kind: type) -> bool:
+    """Whether every key of ``mapping`` is a string and every value a ``kind`` (``list``: of strings)."""
+    for key, value in mapping.items():
+        if not (isinstance(key, str) and isinstance(value, kind)):
+            return False
+        if isinstance(value, list):
+            for item in value:
+                if not isinstance(item, str):
+                    return False
+    return True
 
 
 def cors_headers(origin: str | None) -> dict[str, str]:
@@ -212,8 +216,14 @@ def respond(
     }
 
 
+#: Values JSON keeps as they are; a flat object of only these needs no round trip through JSON.
+_JSON_SCALARS = (str, int, bool, type(None))
+
+
 def plain(value: Any) -> Any:
     """``value`` with DynamoDB's Decimals as JSON numbers (for answers stored in an idempotency record)."""
+    if type(value) is dict and all(type(k) is str and type(v) in _JSON_SCALARS for k, v in value.items()):
+        return dict(value)  # an edit's or a decision's answer: strings only
     return json.loads(json.dumps(value, default=_json_default))
 
 

@@ -1,0 +1,100 @@
+"""The runtime's fast conversions give exactly what the generic ones give.
+
+``dynamo.to_attribute`` and ``from_attribute`` build the common types directly (boto3's TypeSerializer was a
+third of an edit's time in the handler) and leave everything else to boto3; ``protocol.plain`` skips its
+JSON round trip for flat answers. These properties hold them to the generic answers, errors included.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from tap_reviews.function_code.reviews_runtime.dynamo import from_attribute, from_item, to_attribute, to_item
+from tap_reviews.function_code.reviews_runtime.protocol import _json_default, plain
+
+numbers = st.one_of(
+    st.integers(),  # beyond 38 digits too: boto3 refuses those, and so must we
+    st.integers(min_value=-(10**38), max_value=10**38),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3),
+)
+scalars = st.one_of(st.text(), numbers, st.booleans(), st.none(), st.binary(min_size=1).map(Binary))
+values = st.recursive(
+    st.one_of(
+        scalars,
+        st.frozensets(st.text(), min_size=1).map(set),
+        st.frozensets(st.integers(min_value=-1000, max_value=1000), min_size=1).map(set),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+def outcome(convert: Any, value: Any) -> Any:
+    try:
+        return ("value", convert(value))
+    except Exception as error:  # noqa: BLE001 - the same error type is part of "exactly as boto3"
+        return ("error", type(error))
+
+
+@given(values)
+@example(10**38 - 1)  # the largest integer DynamoDB keeps exactly
+@example(10**38)  # one digit too many: boto3 refuses it (decimal.Rounded)
+@example(-(10**38))
+@example(123456789012345678901234567890123456789)  # boto3 refuses it (decimal.Inexact)
+@example({"nested": {"deeper": [10**40]}})
+def test_to_attribute_is_boto3s_serializer(value):
+    assert outcome(to_attribute, value) == outcome(TypeSerializer().serialize, value)
+
+
+@given(values)
+def test_from_attribute_is_boto3s_deserializer(value):
+    try:
+        attribute = TypeSerializer().serialize(value)
+    except Exception:  # noqa: BLE001 - nothing DynamoDB could send back
+        return
+    assert outcome(from_attribute, attribute) == outcome(TypeDeserializer().deserialize, attribute)
+
+
+@given(st.dictionaries(st.text(max_size=8), values, max_size=5))
+def test_items_round_trip_as_boto3s(item):
+    try:
+        expected = {name: TypeSerializer().serialize(value) for name, value in item.items()}
+    except Exception:  # noqa: BLE001
+        with pytest.raises(Exception):  # noqa: B017 - the same refusal, asserted above per value
+            to_item(item)
+        return
+    assert to_item(item) == expected
+    assert from_item(expected) == {name: TypeDeserializer().deserialize(v) for name, v in expected.items()}
+
+
+def test_the_written_types_keep_their_dynamodb_type():
+    assert to_attribute(True) == {"BOOL": True} and to_attribute(1) == {"N": "1"}
+    assert to_attribute(-(10**37)) == {"N": "-1" + "0" * 37}
+    assert from_attribute({"N": "4.50"}) == Decimal("4.50") and from_attribute({"S": ""}) == ""
+
+
+json_values = st.recursive(
+    st.one_of(
+        st.text(), st.integers(), st.booleans(), st.none(),
+        st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), inner, max_size=4)
+    ),
+    max_leaves=10,
+)  # fmt: skip
+
+
+@given(json_values)
+@example({"review_id": "01J", "status": "published", "version": 2, "hidden": None, "spam": False})
+@example({1: "a number as a key becomes a string"})
+def test_plain_is_a_json_round_trip(value):
+    import json
+
+    assert plain(value) == json.loads(json.dumps(value, default=_json_default))
