@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from . import contract, ids
@@ -42,9 +43,9 @@ class Version:
             reviewer_id=review[contract.REVIEWER_INDEX_KEY],
         )
 
-    @property
+    @cached_property
     def etag(self) -> str:
-        """The quoted strong ETag, as the ``ETag`` header carries it."""
+        """The quoted strong ETag, as the ``ETag`` header carries it (made once per version)."""
         raw = json.dumps(
             [self.product_id, self.review_id, self.version, self.rating, self.status, self.reviewer_id],
             separators=(",", ":"),

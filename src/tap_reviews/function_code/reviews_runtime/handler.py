@@ -35,9 +35,14 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+_use_cases: dict[tuple[str, str], Route] = {}
+
+
 def use_case(module: str, name: str) -> Route:
     """The use case ``name`` of runtime module ``module``, importing the module on first use."""
-    found: Route = getattr(importlib.import_module(f".{module}", __package__), name)
+    found = _use_cases.get((module, name))
+    if found is None:
+        found = _use_cases[module, name] = getattr(importlib.import_module(f".{module}", __package__), name)
     return found
 
 

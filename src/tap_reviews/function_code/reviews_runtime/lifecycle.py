@@ -7,6 +7,7 @@ DynamoDB transaction and no read (see ``etag.py``); a stale tag is a 412 that te
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -81,23 +82,30 @@ def update_review(
 ) -> dict[str, Any]:
     """The transaction item that sets and removes attributes of the review at ``version``, if it still is."""
     condition, names, values = version_condition(version, author=author)
-    set_names = {f"#s{index}": name for index, name in enumerate(sets)}
-    remove_names = {f"#r{index}": name for index, name in enumerate(removes)}
-    expression = "SET " + ", ".join(f"{alias} = :s{alias[2:]}" for alias in set_names)
-    if removes:
-        expression += " REMOVE " + ", ".join(remove_names)
+    expression, aliases = _update_expression(tuple(sets), removes)
     return {
         "Update": {
             "TableName": table_name(),
             "Key": store.review_key(version.product_id, version.review_id),
             "UpdateExpression": expression,
             "ConditionExpression": condition,
-            "ExpressionAttributeNames": {**names, **set_names, **remove_names},
+            "ExpressionAttributeNames": {**names, **aliases},
             "ExpressionAttributeValues": to_item(
                 {**values, **{f":s{index}": value for index, value in enumerate(sets.values())}}
             ),
         }
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _update_expression(sets: tuple[str, ...], removes: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """``SET #s0 = :s0, ... REMOVE #r0, ...`` and its name aliases (a handful of shapes, made once each)."""
+    set_names = {f"#s{index}": name for index, name in enumerate(sets)}
+    remove_names = {f"#r{index}": name for index, name in enumerate(removes)}
+    expression = "SET " + ", ".join(f"{alias} = :s{alias[2:]}" for alias in set_names)
+    if removes:
+        expression += " REMOVE " + ", ".join(remove_names)
+    return expression, {**set_names, **remove_names}
 
 
 def edit_review(request: Request) -> dict[str, Any]:
@@ -138,7 +146,7 @@ def edit_review(request: Request) -> dict[str, Any]:
             version.product_id,
             (version.status, version.rating),
             (status, rating),
-            store.change_record("updated", review_id, status=status, version=following.version),
+            store.change_record("updated", review_id, at=now, status=status, version=following.version),
         ),
     ]
     return commit_version(request, items, following, claim, author=author)
@@ -314,7 +322,7 @@ def _hold(version: Version) -> None:
             version.product_id,
             (version.status, version.rating),
             (held.status, held.rating),
-            store.change_record("held", version.review_id, status=held.status, version=held.version),
+            store.change_record("held", version.review_id, at=now, status=held.status, version=held.version),
         ),
     ]
     key = store.review_key(version.product_id, version.review_id)

@@ -79,11 +79,12 @@ def decide(request: Request) -> dict[str, Any]:
     publish = payload["decision"] == DECISION_PUBLISH
     status = contract.STATUS_PUBLISHED if publish else contract.STATUS_REJECTED
     following = Version(version.product_id, review_id, version.version + 1, version.rating, status, version.reviewer_id)
+    now = store.now_iso()
     sets: dict[str, Any] = {
         "status": status,
         "version": following.version,
         "decision": payload["decision"],
-        "decided_at": store.now_iso(),
+        "decided_at": now,
         "decided_by": moderator,
     }
     removes: tuple[str, ...] = policy.QUEUE_ATTRIBUTES
@@ -95,6 +96,7 @@ def decide(request: Request) -> dict[str, Any]:
     change = store.change_record(
         "published" if publish else "rejected",
         review_id,
+        at=now,
         status=status,
         version=following.version,
         **({} if publish else {"reason": payload["reason"]}),

@@ -80,7 +80,7 @@ def create_review(request: Request) -> dict[str, Any]:
             product_id,
             None,
             (status, review["rating"]),
-            store.change_record("created", review_id, status=status, version=1),
+            store.change_record("created", review_id, at=created_at, status=status, version=1),
         )
     )
     location = review_location(request, review_id)

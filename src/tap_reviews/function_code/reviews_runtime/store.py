@@ -130,12 +130,25 @@ def summary_delta(before: State, after: State) -> dict[str, int]:
     return delta
 
 
-def change_record(change: str, review_id: str, **fields: Any) -> dict[str, Any]:
-    """What ``last_change`` on the summary says about one committed change (the event's source).
+def change_record(change: str, review_id: str, *, at: str | None = None, **fields: Any) -> dict[str, Any]:
+    """What ``last_change`` on the summary says about one committed change (the event's source); ``at`` is
+    when it happened (the time the review records for it; default now).
 
     Each is unique (``change_id``), so the summary item always changes and the stream always has a record.
     """
-    return {"change": change, "review_id": review_id, "change_id": secrets.token_hex(12), "at": now_iso(), **fields}
+    return {
+        "change": change,
+        "review_id": review_id,
+        "change_id": secrets.token_hex(12),
+        "at": at or now_iso(),
+        **fields,
+    }
+
+
+#: Every summary update adds to all the counts (zero to those that stay) and records the change.
+_SUMMARY_EXPRESSION = (
+    "ADD " + ", ".join(f"{name} :{name}" for name in summary_delta(None, None)) + " SET last_change = :change"
+)
 
 
 def summary_update(product_id: str, before: State, after: State, change: dict[str, Any]) -> dict[str, Any]:
@@ -145,7 +158,7 @@ def summary_update(product_id: str, before: State, after: State, change: dict[st
         "Update": {
             "TableName": table_name(),
             "Key": summary_key(product_id),
-            "UpdateExpression": "ADD " + ", ".join(f"{name} :{name}" for name in delta) + " SET last_change = :change",
+            "UpdateExpression": _SUMMARY_EXPRESSION,
             "ExpressionAttributeValues": to_item(
                 {**{f":{name}": value for name, value in delta.items()}, ":change": change}
             ),
