@@ -561,14 +561,29 @@ class Context:
         return env
 
 
-def cpu_seconds(pid: int | None = None) -> float:
-    """User + system CPU seconds of a process so far (this one when ``pid`` is None), from /proc."""
+def cpu_seconds(pid: int | None = None, *, children: bool = False) -> float:
+    """User + system CPU seconds of a process so far (this one when ``pid`` is None), from /proc; with
+    ``children``, plus those of its running child processes (tap-reviews local's execution environments)."""
     if pid is None:
         return time.process_time()
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     # After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if not children:
+        return own
+    return own + sum(cpu_seconds(child) for child in _children(pid))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as listed:
+                found += [int(child) for child in listed.read().split()]
+        except FileNotFoundError:  # the thread ended meanwhile
+            pass
+    return found
 
 
 def vm_status() -> dict[str, int]:

@@ -1,8 +1,9 @@
 """Benchmark 4: `tap-reviews local` over HTTP vs the handler in this process, same mix, same concurrency.
 
 The server is the installed console script serving the bench app's stack (bench_app.py: stage throttling
-at 10,000 requests/s, burst 10,000, so the local gateway's token bucket is not the limit). It uses this
-run's DynamoDB Local (``--dynamodb-endpoint``), so every arm hits the same engine and the same table.
+at 10,000 requests/s, burst 10,000, so the local gateway's token bucket is not the limit), with its default
+execution environments (``DEFAULT_CONCURRENCY`` worker processes, one request at a time each, as in Lambda).
+It uses this run's DynamoDB Local (``--dynamodb-endpoint``), so every arm hits the same engine and the same table.
 
 Workload: a fixed, seeded list of requests, 20% ``POST /reviews`` and 80% ``GET /reviews?product_id=P``,
 over 100 products seeded with 10 reviews each, sent by 4 concurrent clients (threads). Three arms, in
@@ -54,6 +55,8 @@ from harness import (
     seed_products,
     spread,
 )
+
+from tap_reviews.local.environments import DEFAULT_CONCURRENCY
 
 TARGET_RATIO = 0.9
 CLIENTS = 4
@@ -242,16 +245,20 @@ def run(ctx: Context, handler: Any) -> dict[str, Any]:
     statuses: dict[str, dict[int, int]] = {name: {} for name in names}
     acknowledged: list[tuple[str, str]] = []
 
-    processes = {"this process (clients or handler)": None, "tap-reviews local": process.pid}
+    processes = {
+        "this process (clients or handler)": None,
+        "tap-reviews local (server and its execution environments)": process.pid,
+    }
     if ctx.engine_pid:
         processes["DynamoDB Local (JVM)"] = ctx.engine_pid
     cpu: dict[str, dict[str, float]] = {name: dict.fromkeys(processes, 0.0) for name in names}
 
     def measured_round(name: str) -> None:
-        before = {label: cpu_seconds(pid) for label, pid in processes.items()}
+        # The server's execution environments are its child processes, started before the first round.
+        before = {label: cpu_seconds(pid, children=pid == process.pid) for label, pid in processes.items()}
         wall, results = _drive(operations(per_round, seed=len(walls[name])), arms[name])
         for label, pid in processes.items():
-            cpu[name][label] += cpu_seconds(pid) - before[label]
+            cpu[name][label] += cpu_seconds(pid, children=pid == process.pid) - before[label]
         walls[name].append(wall)
         for elapsed, status, product, review in results:
             latencies[name].append(elapsed)
@@ -286,6 +293,7 @@ def run(ctx: Context, handler: Any) -> dict[str, Any]:
         "per_round": per_round,
         "warmup": warmup,
         "clients": CLIENTS,
+        "environments": DEFAULT_CONCURRENCY,
         "post_share": POST_SHARE,
         "rate_limit": ctx.rate_limit,
         "burst_limit": ctx.burst_limit,

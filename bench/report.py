@@ -400,7 +400,7 @@ def details(results: dict[str, Any]) -> str:
         probe_gap = local["probe_ms"][keep_alive] - local["probe_ms"][new_connection]
         nagle = (
             " A kept-alive request waits about 40 ms longer than one on a new connection: the signature of "
-            "Nagle's algorithm meeting delayed ACKs. The server (http.server in `tap_reviews/local/gateway.py`) "
+            "Nagle's algorithm meeting delayed ACKs. The server (uvicorn, `tap_reviews/local/server.py`) "
             "sends the status line and headers, then the body, in two writes without TCP_NODELAY; on a kept-alive "
             "connection the body waits for the client's delayed ACK of the headers. A new connection starts in "
             "quick-ACK mode and does not wait. The fix belongs in the server (TCP_NODELAY on accepted sockets, "
@@ -432,7 +432,11 @@ def details(results: dict[str, Any]) -> str:
             f"{local['rounds']} rounds of {local['per_round']} requests per arm (rotating order) after "
             f"{local['warmup']} warm-up requests per arm, {local['clients']} concurrent clients, "
             f"{local['post_share']:.0%} POST / {1 - local['post_share']:.0%} GET over 100 products seeded with "
-            "10 reviews each; every arm uses the same DynamoDB Local and table. Per-round rate ratios vs in-process "
+            "10 reviews each; every arm uses the same DynamoDB Local and table. The server runs the function in "
+            f"{local['environments']} execution environments (processes, as Lambda gives each concurrent request "
+            "its own), the in-process arm in 4 threads of one interpreter: so the server's rate is not bound by "
+            "one interpreter lock, though it spends more CPU per request (HTTP, the gateway, handing events "
+            "between processes; see the total below). Per-round rate ratios vs in-process "
             f"(min / median / max): {paired}. Statuses (measured rounds): {statuses}.\n\n"
             f"Probe, one idle client, median of {local['probe_requests']} GETs: kept-alive "
             f"{fmt(local['probe_ms'][keep_alive])} ms, new connection "

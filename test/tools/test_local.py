@@ -65,7 +65,7 @@ def test_banner_says_where_it_listens_the_routes_and_a_curl_example(server, exam
     banner = (server.log_dir / "stdout.log").read_text()
     # The code that answers is the function's asset in the assembly, the same bytes the template deploys.
     asset = served_api(example_assembly, "TapStackdev").asset_dir
-    assert f"function: reviews_runtime.handler.handler from {asset}" in banner
+    assert f"function: reviews_runtime.handler.handler from {asset}, 4 execution environment(s)" in banner
     assert f"listening on {server.url}/" in banner
     assert f"GET     {server.url}/reviews" in banner and f"POST    {server.url}/reviews" in banner
     assert "curl -X POST" in banner and "throttling: 10 requests/s, burst 20" in banner
@@ -526,6 +526,11 @@ def test_a_port_in_use_is_refused(capsys, example_assembly):
         port = taken.getsockname()[1]
         line = refusal(capsys, "--assembly", str(example_assembly), "--stack", "TapStackdev", "--port", str(port))
     assert line.startswith(f"tap-reviews: cannot listen on 127.0.0.1:{port}") and line.endswith("pass --port N")
+
+
+def test_fewer_than_one_execution_environment_is_refused(capsys, example_assembly):
+    line = refusal(capsys, "--assembly", str(example_assembly), "--stack", "TapStackdev", "--concurrency", "0")
+    assert line == "tap-reviews: --concurrency must be at least 1, got 0"
 
 
 def test_missing_java_or_dynamodb_local_say_what_to_install(capsys, example_assembly, monkeypatch, tmp_path):

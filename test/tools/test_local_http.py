@@ -327,3 +327,36 @@ def test_a_function_that_fails_is_api_gateways_502_in_the_templates_shape(assemb
         "error": "gateway_error", "message": "Internal server error", "details": ["DEFAULT_5XX"]
     }  # fmt: skip
     assert any("RuntimeError: the function crashed" in line for line in logged)
+
+
+def test_an_execution_environment_that_dies_is_a_502_and_is_replaced(assembly, tmp_path):
+    """A function process that exits mid-request (out of memory, os._exit) is API Gateway's 502, as a crashed
+    Lambda runtime is; the next request gets a fresh environment."""
+    from tap_reviews.local.environments import FunctionEnvironments
+
+    (tmp_path / "dying.py").write_text(
+        "import os\n"
+        "def handler(event, context):\n"
+        "    if event['queryStringParameters']['product_id'] == 'die':\n"
+        "        os._exit(1)\n"
+        "    return {'statusCode': 200, 'headers': {}, 'body': '{\"alive\": true}'}\n"
+    )
+    api = local_api.read(cloud_assembly.load(assembly, "TapStackdev"))
+    environments = FunctionEnvironments(tmp_path, "dying.handler", {}, concurrency=1)
+    logged: list[str] = []
+    app = GatewayApp(logged.append)
+    app.gateway = LocalGateway(api, environments, {}, throttle=False)
+
+    async def calls() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as client:
+            path = f"/{api.stage_name}/reviews"
+            return [await client.get(path, params={"product_id": product}) for product in ("die", "p-1")]
+
+    try:
+        died, alive = asyncio.run(calls())
+    finally:
+        app.close()
+        environments.close()
+    assert died.status_code == 502 and died.json()["details"] == ["DEFAULT_5XX"]
+    assert any("EnvironmentLost" in line for line in logged)
+    assert alive.status_code == 200 and alive.json() == {"alive": True}

@@ -46,6 +46,14 @@ def add_parser(commands: Any) -> None:
         "(local only, nothing is verified; without it they answer 401)",
     )
     parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="execution environments: requests the function runs at once, each in a process of its own as "
+        "in Lambda (default: 4; more requests wait for a free one)",
+    )
+    parser.add_argument(
         "--no-throttle",
         action="store_true",
         help="lift the stage's throttling locally (to seed data faster than the deployed rate allows)",
@@ -73,15 +81,20 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, api: Any) -> int:
     from ..local import dynamodb_local
-    from ..local.gateway import LocalGateway, load_handler
+    from ..local.environments import DEFAULT_CONCURRENCY, FunctionEnvironments
+    from ..local.gateway import LocalGateway
     from ..local.server import make_server
     from ..openapi import openapi_document
 
+    concurrency = DEFAULT_CONCURRENCY if args.concurrency is None else args.concurrency
+    if concurrency < 1:
+        raise CliError(f"--concurrency must be at least 1, got {concurrency}")
     try:
         server = make_server(args.port, log=_log)
     except OSError as error:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pass --port N") from error
     engine = None
+    environments = None
     try:
         if args.dynamodb_endpoint:
             endpoint = args.dynamodb_endpoint
@@ -100,15 +113,17 @@ def _serve(args: argparse.Namespace, api: Any) -> int:
         stage_url = f"http://127.0.0.1:{server.server_address[1]}/{api.stage_name}"
         models = {route.name: route.model for route in api.routes.values() if route.model is not None}
         routes = [route.name for route in api.routes.values()]
+        environments = FunctionEnvironments(api.asset_dir, api.handler, api.environment, concurrency)
+        environments.start()
         server.gateway = LocalGateway(
             api,
-            load_handler(api),
+            environments,
             openapi_document(models, routes=routes, server_url=stage_url),
             caller=args.caller,
             throttle=not args.no_throttle,
         )
         stopping = _stop_on_signals()  # before the banner: whoever reads "listening on" may signal at once
-        _banner(api, stage_url, endpoint, args)
+        _banner(api, stage_url, endpoint, args, concurrency)
         _serve_until(server, stopping)
     finally:
         try:
@@ -116,6 +131,8 @@ def _serve(args: argparse.Namespace, api: Any) -> int:
         except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM while waiting
             raise ForcedStop() from None
         finally:
+            if environments is not None:
+                environments.close()  # no request is in flight any more
             if engine is not None:
                 engine.stop()
     _log("stopped")
@@ -148,7 +165,7 @@ def _ensure_table(create_table: dict[str, Any]) -> None:
         raise CliError(f"cannot reach DynamoDB at {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}: {error}") from error
 
 
-def _banner(api: Any, stage_url: str, endpoint: str, args: argparse.Namespace) -> None:
+def _banner(api: Any, stage_url: str, endpoint: str, args: argparse.Namespace, concurrency: int) -> None:
     storage = f"data in {args.data_dir}" if args.data_dir else "in memory"
     deployed = f"{api.rate_limit:g} requests/s, burst {api.burst_limit}"
     authorized = sorted({route.authorization for route in api.routes.values()} - {"NONE"})
@@ -164,7 +181,7 @@ def _banner(api: Any, stage_url: str, endpoint: str, args: argparse.Namespace) -
     lines = [
         f"tap-reviews local: stack {api.stack_name}, stage {api.stage_name}, listening on {stage_url}/",
         f"  DynamoDB: {endpoint} ({storage}), table {api.table_name}",
-        f"  function: {api.handler} from {api.asset_dir}",
+        f"  function: {api.handler} from {api.asset_dir}, {concurrency} execution environment(s)",
         f"  throttling: off (--no-throttle; deployed: {deployed})" if args.no_throttle else f"  throttling: {deployed}",
         *caller,
         *(f"  {method:7} {stage_url}{path}" for path, method in sorted(api.routes)),

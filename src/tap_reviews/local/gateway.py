@@ -1,6 +1,7 @@
 """A local stand-in for API Gateway's REST proxy integration, driven by what the template says.
 
-HTTP request -> API Gateway REST proxy event (format 1.0) -> the real handler from the asset directory ->
+HTTP request -> API Gateway REST proxy event (format 1.0) -> the real handler from the asset directory, in
+one of the function's execution environments (``environments.py``) ->
 HTTP response. Like API Gateway: unknown routes get 403 "Missing Authentication Token", each method has a
 token bucket of the stage's rate and burst (429 beyond it), CORS preflight is answered as configured,
 bodies are checked against the method's request model when its validator checks bodies, and every answer
@@ -10,9 +11,7 @@ API Gateway gives itself uses the template's gateway response (body template, he
 from __future__ import annotations
 
 import base64
-import importlib
 import json
-import sys
 import threading
 import time
 import uuid
@@ -81,14 +80,6 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes
-
-
-def load_handler(api: LocalApi) -> Handler:
-    """Import the handler from the asset directory, the code the function would run."""
-    sys.path.insert(0, str(api.asset_dir))
-    module_name, _, function_name = api.handler.rpartition(".")
-    handler: Handler = getattr(importlib.import_module(module_name), function_name)
-    return handler
 
 
 def caller_context(authorization: str, caller: str) -> dict[str, Any]:
