@@ -7,7 +7,9 @@ Arms, one call each per round in a freshly shuffled order, so drift of the machi
 - ``POST raw TransactWriteItems``: that transaction with boto3 (same client config);
 - ``POST raw put_item``: the review alone, to show what the summary transaction costs;
 - ``GET handler``: ``GET /reviews?product_id=P`` of a product with 10 reviews: Query + summary GetItem;
-- ``GET raw Query+GetItem``: the same two calls with boto3.
+- ``GET raw Query+GetItem``: the same two calls with boto3;
+- ``SUMMARIES handler``: ``GET /summaries`` of a category page, 24 products (20 with reviews, 4 without);
+- ``SUMMARIES raw BatchGetItem``: one BatchGetItem of the same 24 summary keys, same projection.
 
 The handler is imported from a copy of the synthesized asset, runs against its own table made from the
 template's definition, and writes its per-request log line to /dev/null (the write is still paid).
@@ -47,9 +49,13 @@ from harness import (
     unique,
 )
 
+from tap_reviews.function_code.reviews_runtime.store import SUMMARY_PROJECTION
+
 TARGET_RATIO = 1.10
 GET_PRODUCT = "warm-get"
 PRODUCTS = 50  # POSTs rotate over this many products per arm
+#: A category page: 24 products, 20 of them reviewed (the other 4 answer zeros).
+CATEGORY = [f"warm-category-{index:02d}" for index in range(24)]
 
 
 def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
@@ -58,6 +64,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
     client = raw_client()
     table = create_table(client, ctx.create_table, unique("warm"))
     seed_products(client, table, [GET_PRODUCT], 10)
+    seed_products(client, table, CATEGORY[:20], 3)
     configure_function_environment(ctx.environment, table)
     if handler is None:
         handler = load_handler(copy_asset(ctx.asset_dir, ctx.workdir / "inprocess-asset"), ctx.handler)
@@ -118,12 +125,35 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         assert len(page["Items"]) == 10 and "Item" in item
         return elapsed, page["ResponseMetadata"]["HTTPStatusCode"]
 
+    def summaries_handler() -> tuple[int, int]:
+        request = event("GET", query={"product_ids": ",".join(CATEGORY)}, path="/summaries")
+        started = time.perf_counter_ns()
+        response = handler(request, lambda_context)
+        return time.perf_counter_ns() - started, response["statusCode"]
+
+    summary_keys = {
+        table: {
+            "Keys": [{"product_id": {"S": product}, "review_id": {"S": "#SUMMARY"}} for product in CATEGORY],
+            "ProjectionExpression": "#product, " + SUMMARY_PROJECTION,
+            "ExpressionAttributeNames": {"#product": "product_id"},
+        }
+    }
+
+    def summaries_raw() -> tuple[int, int]:
+        started = time.perf_counter_ns()
+        answer = client.batch_get_item(RequestItems=summary_keys)
+        elapsed = time.perf_counter_ns() - started
+        assert len(answer["Responses"][table]) == 20 and not answer.get("UnprocessedKeys")
+        return elapsed, answer["ResponseMetadata"]["HTTPStatusCode"]
+
     arms = {
         "POST handler": post_handler,
         "POST raw TransactWriteItems": post_raw,
         "POST raw put_item": post_put,
         "GET handler": get_handler,
         "GET raw Query+GetItem": get_raw,
+        "SUMMARIES handler": summaries_handler,
+        "SUMMARIES raw BatchGetItem": summaries_raw,
     }
     names = list(arms)
     timings: dict[str, list[float]] = {name: [] for name in names}
@@ -147,6 +177,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
     ratios = {
         "POST": samples["POST handler"].median / samples["POST raw TransactWriteItems"].median,
         "GET": samples["GET handler"].median / samples["GET raw Query+GetItem"].median,
+        "SUMMARIES": samples["SUMMARIES handler"].median / samples["SUMMARIES raw BatchGetItem"].median,
         "summary_transaction_vs_put": samples["POST raw TransactWriteItems"].median
         / samples["POST raw put_item"].median,
     }
@@ -165,6 +196,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         "extra_ms_p50": {
             "POST": samples["POST handler"].median - samples["POST raw TransactWriteItems"].median,
             "GET": samples["GET handler"].median - samples["GET raw Query+GetItem"].median,
+            "SUMMARIES": samples["SUMMARIES handler"].median - samples["SUMMARIES raw BatchGetItem"].median,
         },
         "handler_own_work_us": own,
         "target_ratio": TARGET_RATIO,

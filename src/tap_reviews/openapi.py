@@ -21,6 +21,7 @@ from .function_code.reviews_runtime.errors import (
     GET_QUEUE,
     GET_REVIEW,
     GET_REVIEWS,
+    GET_SUMMARIES,
     PATCH_REVIEW,
     POST_DECISION,
     POST_ERASURE,
@@ -317,6 +318,21 @@ def openapi_document(
                 "202": _json("#/components/schemas/ErasureProgress", "Progress: call again to continue."),
             },
         },
+        GET_SUMMARIES: {
+            "operationId": "listSummaries",
+            "summary": "The summaries of many products at once (a category page), in the order asked.",
+            "parameters": [
+                _parameter(
+                    "product_ids",
+                    "query",
+                    {"type": "string", "minLength": 1},
+                    f"Up to {contract.MAX_SUMMARY_PRODUCTS} product ids, separated by commas (a repeated id "
+                    "is answered once).",
+                    required=True,
+                )
+            ],
+            "responses": {"200": _json("#/components/schemas/Summaries", "Each product's summary (zeros: none).")},
+        },
     }
     paths: dict[str, dict[str, Any]] = {}
     for route, operation in operations.items():
@@ -369,6 +385,25 @@ def openapi_document(
                     "type": "object",
                     "properties": {"review": {"$ref": "#/components/schemas/ModeratedReview"}},
                     "required": ["review"],
+                },
+                "Summaries": {
+                    "type": "object",
+                    "properties": {
+                        "summaries": {
+                            "type": "array",
+                            "items": {
+                                "allOf": [
+                                    {"$ref": "#/components/schemas/Summary"},
+                                    {
+                                        "type": "object",
+                                        "properties": {"product_id": properties["product_id"]},
+                                        "required": ["product_id"],
+                                    },
+                                ]
+                            },
+                        }
+                    },
+                    "required": ["summaries"],
                 },
                 "ReviewPage": page("Review", with_summary=True),
                 "ModerationPage": page("ModeratedReview", with_summary=False),

@@ -85,13 +85,21 @@ def test_function_may_only_use_the_table_actions_the_runtime_needs_on_the_table_
     statement = dynamodb_statements[0]
     # TransactWriteItems is authorized per item: PutItem (review, locator, marker, idempotency record),
     # UpdateItem (review, summary), DeleteItem (deletions, erasure). No Scan, no BatchWriteItem.
-    assert sorted(_as_list(statement["Action"])) == [
+    granted = sorted(_as_list(statement["Action"]))
+    assert granted == [
+        "dynamodb:BatchGetItem",
         "dynamodb:DeleteItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
         "dynamodb:UpdateItem",
     ]
+    # Every call the runtime makes is granted (DynamoDB Local checks no IAM, so only this catches a missing one).
+    per_item = {"transact_write_items": ["PutItem", "UpdateItem", "DeleteItem"]}
+    for call in _runtime_dynamodb_calls():
+        needed = per_item.get(call) or ["".join(word.title() for word in call.split("_")).replace("Items", "Item")]
+        for action in needed:
+            assert f"dynamodb:{action}" in granted, (call, action)
     # Each index by name: Table.grant's index/* would cover every index added later.
     assert statement["Resource"] == [
         {"Fn::GetAtt": [table_id, "Arn"]},
@@ -254,3 +262,24 @@ def test_default_props_synthesize_with_only_the_open_writes_warning(synthesized)
     # EveryPropCustomized reserves 5 executions, so it carries the concurrency rule and nothing else.
     (warning,) = synthesized.warnings("EveryPropCustomized")
     assert warning.startswith("reserved_concurrency=5 needs")
+
+
+def _runtime_dynamodb_calls() -> set[str]:
+    """The DynamoDB client methods the runtime calls (``dynamodb().<method>(...)``), read from its source."""
+    import ast
+    from pathlib import Path
+
+    import tap_reviews.function_code.reviews_runtime as runtime
+
+    calls = set()
+    for source in Path(runtime.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name)
+                and node.value.func.id == "dynamodb"
+            ):
+                calls.add(node.attr)
+    assert {"transact_write_items", "query", "get_item", "batch_get_item"} <= calls  # the scan finds them
+    return calls

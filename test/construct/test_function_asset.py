@@ -32,6 +32,7 @@ EXPECTED_FILES = {
         "reviews",
         "schema",
         "store",
+        "summaries",
         "telemetry",
         "validation",
         "views",

@@ -7,7 +7,7 @@ import re
 import pytest
 from aws_cdk.assertions import Match
 
-READS = {("GET", "/reviews"), ("GET", "/reviews/{review_id}")}
+READS = {("GET", "/reviews"), ("GET", "/reviews/{review_id}"), ("GET", "/summaries")}
 WRITES = {("POST", "/reviews"), ("POST", "/reviews/{review_id}/reports")}
 OWNER = {("PATCH", "/reviews/{review_id}"), ("DELETE", "/reviews/{review_id}")}
 MODERATION = {
@@ -26,6 +26,7 @@ SERVED = {
     "/moderation/reviews/{review_id}",
     "/moderation/reviews/{review_id}/decision",
     "/moderation/erasures",
+    "/summaries",
 }
 
 

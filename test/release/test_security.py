@@ -137,6 +137,7 @@ ACKNOWLEDGED_AT = {
     "Api/Default/reviews/GET",
     "Api/Default/reviews/POST",
     "Api/Default/reviews/{review_id}/GET",
+    "Api/Default/summaries/GET",
     "Api/Default/reviews/{review_id}/PATCH",
     "Api/Default/reviews/{review_id}/DELETE",
     "Api/Default/reviews/{review_id}/reports/POST",

@@ -220,6 +220,18 @@ def test_the_lifecycle_under_pre_moderation_with_events_by_hand(deployments: dic
     assert line(bill, "requests").quantity == pytest.approx(invocations / 1e6)
 
 
+def test_category_pages_by_hand(on_demand: Deployment) -> None:
+    workload = replace(SMALL, summary_requests_per_review=3, products_per_summary_request=24)
+    bill, without = estimate(workload, on_demand), estimate(SMALL, on_demand)
+    pages = 100 * DAYS * 3
+    # one BatchGetItem of 24 summary items, each under 4 KB: half a read unit each, eventually consistent
+    extra_reads = line(bill, "table reads").quantity - line(without, "table reads").quantity
+    assert extra_reads == pytest.approx(pages * 24 * 0.5 / 1e6)
+    # one request and one invocation each
+    extra_requests = line(bill, "requests").quantity - line(without, "requests").quantity
+    assert extra_requests == pytest.approx(pages / 1e6)
+
+
 def test_storage_and_backups_by_hand(defaults: Deployment) -> None:
     bill = estimate(SMALL, defaults)
     # a year of reviews: 100 x 30.42 x 12 = 36,500 reviews of 300 + 100 (overhead) bytes, in the table

@@ -71,6 +71,20 @@ def test_banner_says_where_it_listens_the_routes_and_a_curl_example(server, exam
     assert "curl -X POST" in banner and "throttling: 10 requests/s, burst 20" in banner
 
 
+def test_a_category_page_reads_many_products_summaries_in_one_request(server):
+    reviewed, unreviewed = unique("p"), unique("p")
+    for rating in (5, 2):
+        body = {"product_id": reviewed, "reviewer_id": "r", "rating": rating}
+        assert request("POST", f"{server.url}/reviews", body).status == 201
+    answer = request("GET", f"{server.url}/summaries?product_ids={unreviewed},{reviewed}")
+    assert answer.status == 200
+    zeros = dict.fromkeys("12345", 0)
+    assert answer.body["summaries"] == [
+        {"product_id": unreviewed, "review_count": 0, "average_rating": None, "histogram": zeros},
+        {"product_id": reviewed, "review_count": 2, "average_rating": 3.5, "histogram": {**zeros, "2": 1, "5": 1}},
+    ]
+
+
 def test_post_then_read_back_at_its_url_by_product_and_by_reviewer(server):
     product, reviewer = unique("p"), unique("r")
     created = request("POST", f"{server.url}/reviews", {"product_id": product, "reviewer_id": reviewer, "rating": 4})

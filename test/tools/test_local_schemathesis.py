@@ -106,7 +106,7 @@ def test_writes_answer_as_documented(case: schemathesis.Case) -> None:
     assert_answer_is_documented(case)
 
 
-@served_api.include(path_regex="^/reviews").exclude(method="POST").parametrize()
+@served_api.include(path_regex="^/(reviews|summaries)").exclude(method="POST").parametrize()
 @BOUNDED_AND_REPEATABLE
 def test_reads_answer_as_documented(case: schemathesis.Case) -> None:
     assert_answer_is_documented(case)

@@ -22,12 +22,14 @@ PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_14
 LAMBDA_INSIGHTS_VERSION = lambda_.LambdaInsightsVersion.VERSION_1_0_498_0
 #: DynamoDB actions the runtime performs, and nothing more. TransactWriteItems is authorized per item:
 #: PutItem (review, locator, marker, idempotency record), UpdateItem (review, summary) and DeleteItem
-#: (deletions and erasure); GetItem reads reviews, locators, summaries and records; Query lists.
+#: (deletions and erasure); GetItem reads reviews, locators, summaries and records; BatchGetItem reads
+#: many products' summaries; Query lists.
 TABLE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
     "dynamodb:Query",
 )
 #: The indexes the runtime queries: a reviewer's reviews, and the moderation queue.

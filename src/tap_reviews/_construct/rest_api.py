@@ -171,6 +171,7 @@ def build_rest_api(
     moderated = routes.resource(moderation.add_resource("reviews"), "{review_id}", ["GET", "DELETE"])
     decision = routes.resource(moderated, "decision", ["POST"])
     erasures = routes.resource(moderation, "erasures", ["POST"])
+    summaries = routes.resource(api.root, contract.RESOURCE_SUMMARIES.lstrip("/"), ["GET"])
 
     routes.add(reviews, "GET", Access.PUBLIC, query=contract.LIST_QUERY_PARAMETERS)
     routes.add(
@@ -184,6 +185,7 @@ def build_rest_api(
         ),
     )
     routes.add(review, "GET", Access.PUBLIC)
+    routes.add(summaries, "GET", Access.PUBLIC, query=contract.SUMMARY_QUERY_PARAMETERS)
     if owners:
         routes.add(review, "PATCH", Access.OWNER, model=("ReviewPatchModel", "An edit.", review_patch_schema()))
         routes.add(review, "DELETE", Access.OWNER)

@@ -32,6 +32,8 @@ WORKLOAD_FLAGS = {
         "--decisions-per-review",
         "moderators' decisions per review (default: 1 + edits under pre-moderation, else 0)",
     ),
+    "summary_requests_per_review": ("--summaries-per-review", "GET /summaries requests (category pages) per review"),
+    "products_per_summary_request": ("--products-per-summary", "products one GET /summaries asks for, 1-100"),
 }
 
 

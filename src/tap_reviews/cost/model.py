@@ -98,6 +98,9 @@ class Workload:
         reports_per_review: Reports of abuse per review posted. Default: 0.
         decisions_per_review: Moderators' decisions per review posted, or None for what the policy implies:
             one per review and per edit under pre-moderation, none otherwise. Default: None.
+        summary_requests_per_review: ``GET /summaries`` requests (category pages) per review posted. Default: 0.
+        products_per_summary_request: Products one ``GET /summaries`` asks for, 1-100; each is one summary
+            item of a BatchGetItem. Default: 24.
 
     Raises:
         ValueError: Every field out of range, one line each.
@@ -122,6 +125,8 @@ class Workload:
     deletions_per_review: float = 0.0
     reports_per_review: float = 0.0
     decisions_per_review: float | None = None
+    summary_requests_per_review: float = 0.0
+    products_per_summary_request: int = 24
 
     def __post_init__(self) -> None:
         problems = Problems()
@@ -135,11 +140,13 @@ class Workload:
                     "review_reads_per_review",
                     "edits_per_review",
                     "reports_per_review",
+                    "summary_requests_per_review",
                 ),
                 0,
                 None,
                 False,
             ),
+            (("products_per_summary_request",), 1, contract.MAX_SUMMARY_PRODUCTS, True),
             (("product_listing_share", "idempotent_post_share", "deletions_per_review"), 0, 1, False),
             (("peak_factor",), 1, None, False),
             (("post_duration_ms", "get_duration_ms"), 1, 29_000, False),
@@ -218,6 +225,8 @@ class _Usage:
     product_gets: float
     reviewer_gets: float
     preflights: float
+    #: ``GET /summaries`` requests a month (one BatchGetItem each).
+    summary_gets: float
     units: dict[tuple[str, str], float] = field(default_factory=dict)  # (resource, kind) -> units a month
     #: Lifecycle requests a month: review reads, edits, deletions, reports, decisions.
     lifecycle: float = 0.0
@@ -230,7 +239,7 @@ class _Usage:
 
     @property
     def gets(self) -> float:
-        return self.product_gets + self.reviewer_gets
+        return self.product_gets + self.reviewer_gets + self.summary_gets
 
     @property
     def requests(self) -> float:
@@ -277,11 +286,13 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
     index_changes = posts + edits + deletions + reports + decisions
     queue_changes = (posts + edits) * 2 if pre else 0.0  # in with a create or an edit, out with its decision
     backlog = BACKLOG_INVOCATIONS if d.backlog_schedule else 0.0
+    summary_gets = posts * w.summary_requests_per_review
     return _Usage(
         posts=posts,
         product_gets=product_gets,
         reviewer_gets=reviewer_gets,
         preflights=posts * w.preflights_per_review,
+        summary_gets=summary_gets,
         units={
             ("table", "write"): posts * post_writes
             + (edits + decisions) * change_writes
@@ -289,7 +300,9 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
             + reports * _write_units(review),
             ("table", "read"): product_gets * (_read_units(page) + _read_units(SUMMARY_ITEM_BYTES))
             + review_reads * 2 * _read_units(review) * 2
-            + reports * _read_units(LOCATOR_ITEM_BYTES) * 2,
+            + reports * _read_units(LOCATOR_ITEM_BYTES) * 2
+            # BatchGetItem rounds each item up to a read unit of its own.
+            + summary_gets * w.products_per_summary_request * _read_units(SUMMARY_ITEM_BYTES),
             (reviewer, "write"): index_changes * _write_units(review),
             (reviewer, "read"): reviewer_gets * _read_units(page),
             (queue, "write"): queue_changes * _write_units(review),
@@ -306,6 +319,7 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
             "DELETE /reviews/{review_id}": deletions,
             "POST /reviews/{review_id}/reports": reports,
             "POST /moderation/reviews/{review_id}/decision": decisions,
+            "GET /summaries": summary_gets,
         },
         backlog_invocations=backlog,
         changes=(posts + edits + deletions + decisions) if d.events else 0.0,

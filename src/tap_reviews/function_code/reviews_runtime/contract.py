@@ -28,6 +28,7 @@ RESOURCE_QUEUE: Final = "/moderation/queue"
 RESOURCE_MODERATED_REVIEW: Final = "/moderation/reviews/{review_id}"
 RESOURCE_DECISION: Final = "/moderation/reviews/{review_id}/decision"
 RESOURCE_ERASURES: Final = "/moderation/erasures"
+RESOURCE_SUMMARIES: Final = "/summaries"
 #: Routes only the review's author may call (with an authorizer or IAM), and routes only moderators may call.
 OWNER_ROUTES: Final = (("PATCH", RESOURCE_REVIEW), ("DELETE", RESOURCE_REVIEW))
 MODERATOR_ROUTES: Final = (
@@ -38,12 +39,17 @@ MODERATOR_ROUTES: Final = (
     ("POST", RESOURCE_ERASURES),
 )
 #: Routes anyone may call (reads), and routes that write with the API's write authorization.
-PUBLIC_ROUTES: Final = (("GET", RESOURCE_REVIEWS), ("GET", RESOURCE_REVIEW))
+PUBLIC_ROUTES: Final = (("GET", RESOURCE_REVIEWS), ("GET", RESOURCE_REVIEW), ("GET", RESOURCE_SUMMARIES))
 WRITE_ROUTES: Final = (("POST", RESOURCE_REVIEWS), ("POST", RESOURCE_REPORTS))
 #: Query parameters ``GET /moderation/queue`` reads.
 QUEUE_QUERY_PARAMETERS: Final = ("limit", "next_token")
 #: Query parameters ``GET /reviews`` reads: exactly one of the two ids, then paging.
 LIST_QUERY_PARAMETERS: Final = ("product_id", "reviewer_id", "limit", "next_token")
+#: Query parameters ``GET /summaries`` reads: product ids separated by commas (no product id has one).
+SUMMARY_QUERY_PARAMETERS: Final = ("product_ids",)
+#: The most products one ``GET /summaries`` may ask for: BatchGetItem's limit of 100 keys per request
+#: (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
+MAX_SUMMARY_PRODUCTS: Final = 100
 #: Reviews per page when ``limit`` is left out, and the most one page may hold.
 DEFAULT_PAGE_SIZE: Final = 20
 MAX_PAGE_SIZE: Final = 100

@@ -28,6 +28,7 @@ GET_MODERATED = f"GET {contract.RESOURCE_MODERATED_REVIEW}"
 DELETE_MODERATED = f"DELETE {contract.RESOURCE_MODERATED_REVIEW}"
 POST_DECISION = f"POST {contract.RESOURCE_DECISION}"
 POST_ERASURE = f"POST {contract.RESOURCE_ERASURES}"
+GET_SUMMARIES = f"GET {contract.RESOURCE_SUMMARIES}"
 #: Seconds a client should wait before retrying a 503 (the ``Retry-After`` header).
 RETRY_AFTER_SECONDS = 1
 
@@ -44,6 +45,7 @@ EVERY_ROUTE = (
     DELETE_MODERATED,
     POST_DECISION,
     POST_ERASURE,
+    GET_SUMMARIES,
 )
 #: Routes with a JSON body, and routes naming one review in their path.
 BODY_ROUTES = (POST_REVIEWS, PATCH_REVIEW, POST_REPORT, POST_DECISION, POST_ERASURE)
@@ -88,8 +90,9 @@ class Error(Enum):
     )
     INVALID_QUERY = (
         400,
-        "No id or both ids, a bad id, a bad `limit`, an unknown query parameter, or one given twice.",
-        (GET_REVIEWS, GET_QUEUE),
+        "No id or both ids, a bad id, a bad `limit`, more than 100 `product_ids`, an unknown query parameter, "
+        "or one given twice.",
+        (GET_REVIEWS, GET_QUEUE, GET_SUMMARIES),
         (),
     )
     INVALID_NEXT_TOKEN = 400, "A `next_token` this API did not issue for this listing.", (GET_REVIEWS, GET_QUEUE), ()

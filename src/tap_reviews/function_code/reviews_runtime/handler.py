@@ -32,6 +32,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     (contract.RESOURCE_MODERATED_REVIEW, "DELETE"): ("moderation", "remove"),
     (contract.RESOURCE_DECISION, "POST"): ("moderation", "decide"),
     (contract.RESOURCE_ERASURES, "POST"): ("moderation", "erase"),
+    (contract.RESOURCE_SUMMARIES, "GET"): ("summaries", "summaries"),
 }
 
 

@@ -29,13 +29,17 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import contract
+from . import contract, deadline
 from .dynamo import dynamodb, from_item, table_name, to_item
 from .errors import Unavailable
 from .idempotency import KeyTaken
 
 #: Attempts at a transaction that lost a race with another write to the same item.
 TRANSACTION_ATTEMPTS = 4
+#: BatchGetItem calls for one set of summaries: the first, then retries of the keys DynamoDB left
+#: unprocessed (it does under throttling or at its 16 MB limit), each after a growing pause.
+BATCH_GET_ATTEMPTS = 5
+BATCH_GET_PAUSE_SECONDS = 0.05
 #: A review version as the summary counts it: (status, rating); None for no review.
 State = tuple[str, int] | None
 RATINGS = range(1, 6)
@@ -360,3 +364,35 @@ def product_summary(product_id: str) -> dict[str, Any]:
         .get("Item")
     )
     return summary_of(from_item(item or {}))
+
+
+def product_summaries(product_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The summaries of up to ``contract.MAX_SUMMARY_PRODUCTS`` distinct products, by product id, from one
+    BatchGetItem (eventually consistent, as ``product_summary``); a product without reviews has zeros.
+
+    Keys DynamoDB leaves unprocessed are asked for again after a pause, while the request's time budget
+    allows it. Raises StoreBusy when keys are still unprocessed after ``BATCH_GET_ATTEMPTS`` calls or the
+    budget runs out.
+    """
+    table = table_name()
+    request: dict[str, Any] = {
+        table: {
+            "Keys": [summary_key(product_id) for product_id in product_ids],
+            "ProjectionExpression": "#product, " + SUMMARY_PROJECTION,
+            "ExpressionAttributeNames": {"#product": contract.PARTITION_KEY},
+        }
+    }
+    found = {product_id: summary_of({}) for product_id in product_ids}
+    for attempt in range(BATCH_GET_ATTEMPTS):
+        answer = dynamodb().batch_get_item(RequestItems=request)
+        for item in answer.get("Responses", {}).get(table, []):
+            stored = from_item(item)
+            found[stored[contract.PARTITION_KEY]] = summary_of(stored)
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        pause = BATCH_GET_PAUSE_SECONDS * 2**attempt
+        if attempt + 1 == BATCH_GET_ATTEMPTS or not deadline.allows(pause):
+            break
+        time.sleep(pause)
+    raise StoreBusy()
