@@ -11,7 +11,8 @@ from api_events import call, review
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tap_reviews.function_code.reviews_runtime import clients, contract, store
+from tap_reviews.function_code.reviews_runtime import clients, contract, store, validation
+from tap_reviews.function_code.reviews_runtime.schema import ID_SCHEMAS, PRODUCT_ID_PATTERN
 
 EXAMPLES = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -116,3 +117,10 @@ def test_keys_still_unprocessed_after_every_attempt_are_a_503(reviews_table, mon
     answer = summaries(*(f"v-{index}" for index in range(store.BATCH_GET_ATTEMPTS + 3)))  # one key per call
     assert answer.status == 503 and answer.headers["Retry-After"] == "1"
     assert flaky.calls == store.BATCH_GET_ATTEMPTS
+
+
+@given(st.text(max_size=140) | st.from_regex(PRODUCT_ID_PATTERN, fullmatch=True))
+def test_the_fast_product_id_check_agrees_with_the_schema(product_id):
+    """GET /summaries checks each id with the schema's pattern alone, and asks the schema why only on a miss."""
+    matches = validation.compiled_pattern(PRODUCT_ID_PATTERN).search(product_id) is not None
+    assert matches == (validation.problems(ID_SCHEMAS["product_id"], product_id) == [])

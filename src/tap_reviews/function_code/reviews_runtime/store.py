@@ -341,6 +341,10 @@ def moderation_backlog() -> tuple[int, str | None]:
     return count, (str(oldest[0][contract.MODERATION_QUEUE_SORT_KEY]) if oldest else None)
 
 
+#: (histogram key, stored attribute) of each star.
+_STARS = tuple((str(stars), f"rating_{stars}") for stars in RATINGS)
+
+
 def summary_of(stored: dict[str, Any]) -> dict[str, Any]:
     """``{"review_count", "average_rating", "histogram"}`` from a stored summary item (or ``{}``)."""
     count = int(stored.get("review_count", 0))
@@ -348,8 +352,13 @@ def summary_of(stored: dict[str, Any]) -> dict[str, Any]:
     return {
         "review_count": count,
         "average_rating": round(total / count, 2) if count else None,
-        "histogram": {str(stars): int(stored.get(f"rating_{stars}", 0)) for stars in RATINGS},
+        "histogram": {star: int(stored.get(name, 0)) for star, name in _STARS},
     }
+
+
+def _summary_of_attributes(item: dict[str, Any]) -> dict[str, Any]:
+    """``summary_of`` a summary item still in DynamoDB's JSON (its counts are whole numbers)."""
+    return summary_of({name: int(value["N"]) for name, value in item.items() if "N" in value})
 
 
 #: The summary's counts, without ``last_change`` (which only the stream reads).
@@ -375,22 +384,24 @@ def product_summaries(product_ids: list[str]) -> dict[str, dict[str, Any]]:
     budget runs out.
     """
     table = table_name()
+    summary = {"S": contract.SUMMARY_SORT_KEY}
     request: dict[str, Any] = {
         table: {
-            "Keys": [summary_key(product_id) for product_id in product_ids],
+            "Keys": [
+                {contract.PARTITION_KEY: {"S": product_id}, contract.SORT_KEY: summary} for product_id in product_ids
+            ],
             "ProjectionExpression": "#product, " + SUMMARY_PROJECTION,
             "ExpressionAttributeNames": {"#product": contract.PARTITION_KEY},
         }
     }
-    found = {product_id: summary_of({}) for product_id in product_ids}
+    found: dict[str, dict[str, Any]] = {}
     for attempt in range(BATCH_GET_ATTEMPTS):
         answer = dynamodb().batch_get_item(RequestItems=request)
         for item in answer.get("Responses", {}).get(table, []):
-            stored = from_item(item)
-            found[stored[contract.PARTITION_KEY]] = summary_of(stored)
+            found[item[contract.PARTITION_KEY]["S"]] = _summary_of_attributes(item)
         request = answer.get("UnprocessedKeys") or {}
         if not request:
-            return found
+            return {product_id: found.get(product_id) or summary_of({}) for product_id in product_ids}
         pause = BATCH_GET_PAUSE_SECONDS * 2**attempt
         if attempt + 1 == BATCH_GET_ATTEMPTS or not deadline.allows(pause):
             break

@@ -12,7 +12,7 @@ from . import contract, store, validation
 from .errors import ApiError, Error
 from .protocol import Request, respond
 from .reviews import refuse_unknown_query
-from .schema import ID_SCHEMAS
+from .schema import ID_SCHEMAS, PRODUCT_ID_PATTERN
 
 
 def product_ids_from(request: Request) -> list[str]:
@@ -30,9 +30,11 @@ def product_ids_from(request: Request) -> list[str]:
             f"product_ids names {len(product_ids)} products; ask for at most {most} at once.",
             [f"product_ids: at most {most} products"],
         )
+    valid = validation.compiled_pattern(PRODUCT_ID_PATTERN).search
     problems = [
         problem
         for index, product_id in enumerate(product_ids)
+        if not valid(product_id)  # the schema below names the rule an id breaks
         for problem in validation.problems(ID_SCHEMAS["product_id"], product_id, f"product_ids[{index}]")
     ]
     if problems:
