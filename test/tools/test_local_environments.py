@@ -121,3 +121,15 @@ def test_environments_exit_when_the_server_is_killed(asset, tmp_path):
 def test_concurrency_below_one_is_refused(asset):
     with pytest.raises(ValueError, match="at least 1"):
         FunctionEnvironments(asset, "function.handler", {}, concurrency=0)
+
+
+def test_closing_without_waiting_returns_while_a_request_is_in_flight(asset):
+    """A second Ctrl-C: the server stops at once, not after the function's slowest request."""
+    environments = FunctionEnvironments(asset, "function.handler", {}, concurrency=1)
+    environments.start()
+    with ThreadPoolExecutor(1) as client:
+        client.submit(environments, {"sleep": 2}, context())
+        time.sleep(0.3)
+        started = time.monotonic()
+        environments.close(wait=False)
+        assert time.monotonic() - started < 1

@@ -126,13 +126,15 @@ def _serve(args: argparse.Namespace, api: Any) -> int:
         _banner(api, stage_url, endpoint, args, concurrency)
         _serve_until(server, stopping)
     finally:
+        forced = False
         try:
             server.shutdown()  # closes idle connections, waits for requests in flight
         except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM while waiting
+            forced = True
             raise ForcedStop() from None
         finally:
             if environments is not None:
-                environments.close()  # no request is in flight any more
+                environments.close(wait=not forced)  # unforced, no request is in flight any more
             if engine is not None:
                 engine.stop()
     _log("stopped")

@@ -113,6 +113,7 @@ class FunctionEnvironments:
                     pool.shutdown(wait=False, cancel_futures=True)
             raise EnvironmentLost("an execution environment died during the request; started them afresh") from error
 
-    def close(self) -> None:
-        """Stop the environments once the calls in flight have answered."""
-        self._pool.shutdown(wait=True)
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the environments once the calls in flight have answered (``wait``), or now: calls not yet
+        started are dropped, and the workers exit when the server does."""
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
