@@ -384,12 +384,9 @@ def product_summaries(product_ids: list[str]) -> dict[str, dict[str, Any]]:
     budget runs out.
     """
     table = table_name()
-    summary = {"S": contract.SUMMARY_SORT_KEY}
     request: dict[str, Any] = {
         table: {
-            "Keys": [
-                {contract.PARTITION_KEY: {"S": product_id}, contract.SORT_KEY: summary} for product_id in product_ids
-            ],
+            "Keys": [summary_key(product_id) for product_id in product_ids],
             "ProjectionExpression": "#product, " + SUMMARY_PROJECTION,
             "ExpressionAttributeNames": {"#product": contract.PARTITION_KEY},
         }
