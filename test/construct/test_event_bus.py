@@ -4,6 +4,8 @@ import json
 
 from aws_cdk.assertions import Match
 
+from tap_reviews.function_code.reviews_runtime.contract import SUMMARY_SORT_KEY
+
 
 def test_without_an_event_bus_there_is_no_stream_and_no_publisher(defaults):
     defaults.has_resource_properties("AWS::DynamoDB::Table", {"StreamSpecification": Match.absent()})
@@ -29,7 +31,7 @@ def test_an_event_bus_gets_one_event_per_summary_change_from_the_tables_stream(c
     (queue_id,) = customized.find_resources("AWS::SQS::Queue")
     assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     (pattern,) = properties["FilterCriteria"]["Filters"]
-    assert json.loads(pattern["Pattern"]) == {"dynamodb": {"Keys": {"review_id": {"S": ["#SUMMARY"]}}}}
+    assert json.loads(pattern["Pattern"]) == {"dynamodb": {"Keys": {"review_id": {"S": [SUMMARY_SORT_KEY]}}}}
     customized.has_resource_properties(
         "AWS::SQS::Queue", {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 14 * 24 * 3600}
     )

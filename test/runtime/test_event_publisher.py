@@ -13,6 +13,7 @@ from lifecycle_calls import decide, delete, edit, erase, moderated, post, report
 from test_handler_faults import on_attempt
 
 from tap_reviews.function_code.reviews_runtime import contract, publisher
+from tap_reviews.function_code.reviews_runtime.contract import SUMMARY_SORT_KEY
 
 
 class _Body:
@@ -141,7 +142,7 @@ def test_a_failed_put_is_reported_so_lambda_retries_from_that_record(reviews_tab
     records = stream()
     control["fail_at"] = 1
     answer = publish(records)
-    summary_records = [r for r in records if r["dynamodb"]["Keys"]["review_id"]["S"] == "#SUMMARY"]
+    summary_records = [r for r in records if r["dynamodb"]["Keys"]["review_id"]["S"] == SUMMARY_SORT_KEY]
     assert answer == {"batchItemFailures": [{"itemIdentifier": summary_records[1]["dynamodb"]["SequenceNumber"]}]}
     failed_at = summary_records[1]["dynamodb"]["SequenceNumber"]
     retried = [r for r in records if r["dynamodb"]["SequenceNumber"] >= failed_at]
@@ -155,5 +156,5 @@ def test_a_failed_put_is_reported_so_lambda_retries_from_that_record(reviews_tab
 def test_records_of_other_items_make_no_event(reviews_table, stream, bus):
     put, _ = bus
     post()
-    records = [r for r in stream() if r["dynamodb"]["Keys"]["review_id"]["S"] != "#SUMMARY"]
+    records = [r for r in stream() if r["dynamodb"]["Keys"]["review_id"]["S"] != SUMMARY_SORT_KEY]
     assert records and publish(records) == {"batchItemFailures": []} and put == []

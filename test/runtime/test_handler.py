@@ -8,11 +8,12 @@ import pytest
 from api_events import LambdaContext, call, event, review
 
 from tap_reviews.function_code.reviews_runtime import handler, ids
+from tap_reviews.function_code.reviews_runtime.contract import SUMMARY_SORT_KEY
 
 
 def reviews_in(table):
     """Every review item in the table (summaries, locators and idempotency records left out)."""
-    return [item for item in table.scan(ConsistentRead=True)["Items"] if not item["review_id"].startswith("#")]
+    return [item for item in table.scan(ConsistentRead=True)["Items"] if ids.is_review_id(item["review_id"])]
 
 
 def summary(count, average, **stars):
@@ -243,7 +244,7 @@ REVIEW_ID = "01JBQ3ZJ5Z8Y7X6W5V4T3S2R1Q"
         "eyJhIjogMX0",  # {"a": 1}
         "W10",  # []
         _token({"product_id": "p-other", "review_id": REVIEW_ID}),
-        _token({"product_id": "p-1", "review_id": "#SUMMARY"}),
+        _token({"product_id": "p-1", "review_id": SUMMARY_SORT_KEY}),
         _token({"product_id": "p-1", "review_id": REVIEW_ID, "extra": "x"}),
         _token({"product_id": "p-1", "review_id": 5}),
         _token({"reviewer_id": "p-1", "review_id": REVIEW_ID, "product_id": "p-1"}),
@@ -354,10 +355,10 @@ def test_each_request_logs_one_json_line_with_metrics_and_no_body(reviews_table,
 def test_an_unexpected_error_is_a_500_with_the_request_id_and_no_trace(reviews_table, monkeypatch):
     from tap_reviews.function_code.reviews_runtime import store
 
-    def broken(**_):
+    def broken(*_, **__):
         raise RuntimeError("internal detail that must not leak")
 
-    monkeypatch.setattr(store, "reviews_page", broken)
+    monkeypatch.setattr(store, "product_page", broken)
     answer = call("GET", query={"product_id": "p-1"})
     assert answer.status == 500
     assert answer.body == {

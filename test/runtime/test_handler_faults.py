@@ -9,6 +9,7 @@ from botocore.awsrequest import AWSResponse
 from conftest import table_definition_from_template
 
 from tap_reviews.function_code.reviews_runtime import auth, clients, contract, deadline, store
+from tap_reviews.function_code.reviews_runtime.contract import SUMMARY_SORT_KEY
 
 
 class _Body:
@@ -137,7 +138,7 @@ def test_a_summary_the_engine_cannot_update_leaves_no_review_behind(reviews_tabl
     reviews_table.put_item(Item={"product_id": "p-bad", "review_id": contract.SUMMARY_SORT_KEY, "review_count": "many"})
     answer = call("POST", review("p-bad"))
     assert answer.status == 500 and answer.body["request_id"] == "lambda-request-1"
-    assert [item["review_id"] for item in reviews_table.scan(ConsistentRead=True)["Items"]] == ["#SUMMARY"]
+    assert [item["review_id"] for item in reviews_table.scan(ConsistentRead=True)["Items"]] == [SUMMARY_SORT_KEY]
 
 
 @pytest.fixture

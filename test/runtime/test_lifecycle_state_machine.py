@@ -32,6 +32,8 @@ from lifecycle_calls import (
 
 from examples import examples
 from tap_reviews.function_code.reviews_runtime import contract
+from tap_reviews.function_code.reviews_runtime.contract import SUMMARY_SORT_KEY
+from tap_reviews.function_code.reviews_runtime.ids import is_review_id
 
 #: Steps run, over all examples (the issue's note reports it).
 STEPS = {"count": 0}
@@ -257,9 +259,9 @@ class Lifecycle(RuleBasedStateMachine):
             items = self.table.query(
                 KeyConditionExpression="product_id = :p", ExpressionAttributeValues={":p": product}, ConsistentRead=True
             )["Items"]
-            reviews = [i for i in items if not i["review_id"].startswith("#")]
+            reviews = [i for i in items if is_review_id(i["review_id"])]
             published = [int(i["rating"]) for i in reviews if i["status"] == "published"]
-            summary = next((i for i in items if i["review_id"] == "#SUMMARY"), {})
+            summary = next((i for i in items if i["review_id"] == SUMMARY_SORT_KEY), {})
             assert int(summary.get("review_count", 0)) == len(published)
             assert int(summary.get("rating_total", 0)) == sum(published)
             for stars in range(1, 6):

@@ -1,4 +1,5 @@
-"""GET /summaries: many products' summaries in one request, against DynamoDB Local."""
+"""Summaries in one request against DynamoDB Local: GET /summaries for many products, and a product page
+whose first reviews and summary come from one Query."""
 
 from __future__ import annotations
 
@@ -124,3 +125,33 @@ def test_the_fast_product_id_check_agrees_with_the_schema(product_id):
     """GET /summaries checks each id with the schema's pattern alone, and asks the schema why only on a miss."""
     matches = validation.compiled_pattern(PRODUCT_ID_PATTERN).search(product_id) is not None
     assert matches == (validation.problems(ID_SCHEMAS["product_id"], product_id) == [])
+
+
+class _Counting:
+    """The real client, counting the calls the handler makes."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.calls = real, []
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls.append(name)
+        return getattr(self.real, name)
+
+
+def test_a_product_page_and_its_summary_are_one_query(reviews_table, monkeypatch):
+    for rating in (1, 2, 3, 4, 5):
+        assert call("POST", review("p-page", rating=rating)).status == 201
+    counting = _Counting(clients.client("dynamodb"))
+    monkeypatch.setitem(clients._clients, "dynamodb", counting)
+    first = call("GET", query={"product_id": "p-page", "limit": "2"})
+    assert counting.calls == ["query"]  # the summary sorts first in the product's newest-first Query
+    assert first.body["summary"] == recount([1, 2, 3, 4, 5])
+    assert [r["rating"] for r in first.body["reviews"]] == [5, 4] and first.body["next_token"]
+    counting.calls.clear()
+    second = call("GET", query={"product_id": "p-page", "limit": "2", "next_token": first.body["next_token"]})
+    assert counting.calls == ["query", "get_item"]  # a later page reads the summary beside it
+    assert second.body["summary"] == first.body["summary"]
+    assert [r["rating"] for r in second.body["reviews"]] == [3, 2]
+    counting.calls.clear()
+    nobody = call("GET", query={"product_id": "p-unreviewed"})
+    assert counting.calls == ["query"] and nobody.body["summary"] == recount([]) and nobody.body["reviews"] == []

@@ -136,11 +136,11 @@ def test_on_demand_dynamodb_requests_by_hand(on_demand: Deployment) -> None:
     writes = line(bill, "table writes")
     assert writes.quantity == pytest.approx(posts * 7 / 1e6)
     assert writes.monthly_usd == pytest.approx(0.0133073, rel=1e-4)
-    # 90 % of GETs list a product: a 6,000-byte page is 2 started 4 KB blocks halved (eventually consistent),
-    # plus the summary's half unit: 27,375 x 1.5 RRU = 41,062.5 RRU; x $0.125 per million = $0.0051328
+    # 90 % of GETs list a product: one Query reads the summary (80 bytes) and a 6,000-byte page, 2 started
+    # 4 KB blocks halved (eventually consistent): 27,375 x 1 RRU = 27,375 RRU; x $0.125 per million = $0.0034219
     reads = line(bill, "table reads")
-    assert reads.quantity == pytest.approx(gets * 0.9 * 1.5 / 1e6)
-    assert reads.monthly_usd == pytest.approx(0.0051328, rel=1e-4)
+    assert reads.quantity == pytest.approx(gets * 0.9 * 1 / 1e6)
+    assert reads.monthly_usd == pytest.approx(0.0034219, rel=1e-4)
     # 10 % list a reviewer: 1 RRU each on the index; each review's copy in the index is an ordinary 1 WRU
     assert line(bill, "ReviewerIdIndex reads").quantity == pytest.approx(gets * 0.1 / 1e6)
     assert line(bill, "ReviewerIdIndex writes").quantity == pytest.approx(posts / 1e6)
@@ -209,9 +209,9 @@ def test_the_lifecycle_under_pre_moderation_with_events_by_hand(deployments: dic
     changed = posts + edits + deletions + reports + decisions
     assert line(bill, "ReviewerIdIndex writes").quantity == pytest.approx(changed / 1e6)
     assert line(bill, "ModerationQueueIndex writes").quantity == pytest.approx((posts + edits) * 2 / 1e6)
-    # product listings 1.5 RRU each; a review read is 2 strongly consistent reads (locator, review); a report
-    # reads the locator consistently
-    table_reads = posts * 10 * 0.9 * 1.5 + reads * 2 + reports * 1
+    # product listings 1 RRU each (page and summary, one Query); a review read is 2 strongly consistent reads
+    # (locator, review); a report reads the locator consistently
+    table_reads = posts * 10 * 0.9 * 1 + reads * 2 + reports * 1
     assert line(bill, "table reads").quantity == pytest.approx(table_reads / 1e6)
     # one event per committed change (not per report below the threshold), and the backlog schedule's reads
     assert line(bill, "review events").quantity == pytest.approx((posts + edits + deletions + decisions) / 1e6)
@@ -333,13 +333,14 @@ def test_on_demand_request_costs_scale_linearly(on_demand: Deployment, factor: f
 
 def test_provisioned_stays_at_the_floor_then_follows_the_peak(defaults: Deployment) -> None:
     floor_cost = 3 * 5 * 730 * 0.00065 + 3 * 5 * 730 * 0.00013  # the table and two indexes
-    for volume in (0, 1, 50, 500, 2_500, 3_733):
+    for volume in (0, 1, 50, 500, 2_500, 5_600):
         bill = estimate(replace(SEED, reviews_per_day=volume), defaults)
         assert [side.units for side in bill.capacity] == [5] * 6, volume
         assert sum(item.monthly_usd for item in bill.line_items if "capacity" in item.item) == pytest.approx(floor_cost)
-    # table reads per review: 20 GETs x 90 % x 1.5 RCU = 27 RCU-seconds a day; at peak x3 and 70 %, 5 RCU
-    # carry 5 x 86,400 x 0.7 / (27 x 3) = 3,733.3 reviews/day. Beyond, capacity follows the peak exactly.
-    table_read = estimate(replace(SEED, reviews_per_day=7_466.67), defaults).capacity[1]
+    # table reads per review: 20 GETs x 90 % x 1 RCU (page and summary, one Query) = 18 RCU-seconds a day; at
+    # peak x3 and 70 %, 5 RCU carry 5 x 86,400 x 0.7 / (18 x 3) = 5,600 reviews/day. Beyond, capacity follows
+    # the peak exactly.
+    table_read = estimate(replace(SEED, reviews_per_day=11_200), defaults).capacity[1]
     assert (table_read.resource, table_read.kind, table_read.units) == ("table", "read", pytest.approx(10, rel=1e-5))
     # table writes per review: 8 WCU-seconds (4 transactional items: review, locator, summary, record); 5 WCU
     # carry 5 x 86,400 x 0.7 / 24 = 12,600.
@@ -362,12 +363,12 @@ def test_capacity_beyond_max_capacity_is_capped_with_a_warning(defaults: Deploym
 def test_seed_workload_is_cheaper_on_demand_and_keeps_the_readmes_numbers(defaults: Deployment) -> None:
     comparison = compare_billing_modes(SEED, defaults)
     assert comparison.cheaper_mode == ON_DEMAND
-    assert (round(comparison.provisioned.total_usd, 2), round(comparison.on_demand.total_usd, 2)) == (31.68, 21.45)
+    assert (round(comparison.provisioned.total_usd, 2), round(comparison.on_demand.total_usd, 2)) == (31.68, 21.36)
     # the only differences: capacity at the floor on the table and two indexes ($8.541) and auto-scaling alarms
     # (6 policies x 4, $2.40) against on-demand requests: 608,333 WRU on the table (8 per review), 76,042 on the
-    # reviewer index; 2,053,125 RRU on the table, 152,083 on the reviewer index, 8,760 on the queue index
-    # (the backlog schedule)
-    on_demand_requests = (608_333.3 + 76_041.67) * 0.625 / 1e6 + (2_053_125 + 152_083.3 + 8_760) * 0.125 / 1e6
+    # reviewer index; 1,368,750 RRU on the table (1 per product page), 152,083 on the reviewer index, 8,760 on
+    # the queue index (the backlog schedule)
+    on_demand_requests = (608_333.3 + 76_041.67) * 0.625 / 1e6 + (1_368_750 + 152_083.3 + 8_760) * 0.125 / 1e6
     savings = comparison.provisioned.total_usd - comparison.on_demand.total_usd
     assert savings == pytest.approx(8.541 + 2.40 - on_demand_requests, rel=1e-5)
 
@@ -380,16 +381,16 @@ def test_no_crossing_when_provisioned_capacity_costs_more_per_unit_of_work(defau
     assert writes == pytest.approx(3 / 0.7 * 0.00065 / (3600 * 0.625e-6)) == pytest.approx(1.238, abs=1e-3)
     assert reads == pytest.approx(1.238, abs=1e-3)
     assert comparison.crossing is None
-    # where the 100-unit maximum stops serving the peak: table reads need 100 x 86,400 x 0.7 / 81 a day
-    assert comparison.provisioned_limit == pytest.approx(100 * 86_400 * 0.7 / 81)
-    assert not estimate(replace(SEED, reviews_per_day=74_666), defaults).throttled
-    assert estimate(replace(SEED, reviews_per_day=74_667), defaults).throttled
+    # where the 100-unit maximum stops serving the peak: table reads need 100 x 86,400 x 0.7 / 54 a day
+    assert comparison.provisioned_limit == pytest.approx(100 * 86_400 * 0.7 / 54)
+    assert not estimate(replace(SEED, reviews_per_day=111_999), defaults).throttled
+    assert estimate(replace(SEED, reviews_per_day=112_001), defaults).throttled
 
 
 def test_the_crossing_is_exactly_where_the_totals_cross(defaults: Deployment) -> None:
     workload = replace(SEED, peak_factor=1.5)
     crossing = compare_billing_modes(workload, defaults).crossing
-    assert crossing is not None and 1 < crossing < 149_334
+    assert crossing is not None and 1 < crossing < 224_000  # below where 100 units stop serving a peak of x1.5
 
     def gap(volume: float) -> float:
         both = compare_billing_modes(replace(workload, reviews_per_day=volume), defaults)
@@ -438,7 +439,7 @@ def test_ten_million_reviews_a_day_gets_one_clear_answer(defaults: Deployment) -
     workload = replace(SEED, reviews_per_day=10_000_000)
     text = "\n".join(report(workload, defaults, compare_billing_modes(workload, defaults)))
     assert "verdict: on-demand. Provisioned capacity would need more than its max_capacity" in text
-    assert "crossing: none. On-demand is cheaper at every volume provisioned can serve (up to 74,667" in text
+    assert "crossing: none. On-demand is cheaper at every volume provisioned can serve (up to 112,000" in text
     assert "In either mode the stage's throttle answers 429 to part of this traffic" in text
     assert "verdict: provisioned" not in text and "cheaper: provisioned" not in text
 
@@ -507,7 +508,7 @@ def test_cli_prices_the_deployed_mode_and_the_other_one(capsys, synthesized, def
     comparison = compare_billing_modes(SEED, defaults)
     assert f"provisioned (5-100 units, target 70%), as deployed: ${comparison.provisioned.total_usd:,.2f}" in out
     assert f"on-demand, what if: ${comparison.on_demand.total_usd:,.2f} a month" in out
-    assert "verdict: on-demand, by $10.24 a month (32.3% less than provisioned)." in out
+    assert "verdict: on-demand, by $10.32 a month (32.6% less than provisioned)." in out
     assert "crossing: none." in out and "taken 2025-08" in out
     assert out.count("  total ") == 2
 

@@ -80,7 +80,8 @@ class Workload:
     Args:
         reviews_per_day: Reviews posted a day, 0 or more.
         reads_per_review: ``GET /reviews`` requests per review posted (each returns one page), 0 or more.
-        product_listing_share: Share of GETs that list a product (the rest list a reviewer), 0-1. Default: 0.9.
+        product_listing_share: Share of GETs that list a product (the rest list a reviewer), 0-1; each is priced
+            as a first page, whose reviews and summary are one Query. Default: 0.9.
         average_review_bytes: Average stored review, names and values, in bytes. Default: 300.
         reviews_per_page: Reviews a GET returns on average, 1-100 (the API's ``limit``). Default: 20.
         idempotent_post_share: Share of POSTs that send ``Idempotency-Key``, 0-1. Default: 1.0.
@@ -298,7 +299,8 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
             + (edits + decisions) * change_writes
             + deletions * deletion_writes
             + reports * _write_units(review),
-            ("table", "read"): product_gets * (_read_units(page) + _read_units(SUMMARY_ITEM_BYTES))
+            # A product listing's first page and its summary are one Query (later pages add a GetItem).
+            ("table", "read"): product_gets * _read_units(page + SUMMARY_ITEM_BYTES)
             + review_reads * 2 * _read_units(review) * 2
             + reports * _read_units(LOCATOR_ITEM_BYTES) * 2
             # BatchGetItem rounds each item up to a read unit of its own.

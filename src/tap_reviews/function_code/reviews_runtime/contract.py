@@ -79,8 +79,9 @@ ENV_WRITE_TOKEN_PARAMETER: Final = "WRITE_TOKEN_PARAMETER"
 #: within this), in seconds.
 WRITE_TOKEN_CACHE_SECONDS: Final = 300
 
-#: Sort key of a product's summary item (review count and rating total), kept beside its reviews.
-SUMMARY_SORT_KEY: Final = "#SUMMARY"
+#: Sort key of a product's summary item (review count and rating total), kept beside its reviews. ``~`` sorts
+#: above every review id (they start with a digit), so a newest-first Query of the product reads it first.
+SUMMARY_SORT_KEY: Final = "~SUMMARY"
 #: A review's locator, which finds its product from its id alone: partition ``LOCATOR_PREFIX`` + review id,
 #: sort key ``LOCATOR_SORT_KEY``, attribute ``LOCATOR_PRODUCT``. Written and deleted with the review.
 LOCATOR_PREFIX: Final = "#REVIEW#"
@@ -101,8 +102,8 @@ MODERATION_QUEUE_SORT_KEY: Final = "queued_at"
 #: Sort key of an idempotency record; its partition key is ``IDEMPOTENCY_KEY_PREFIX`` + a key digest.
 IDEMPOTENCY_SORT_KEY: Final = "#IDEMPOTENCY"
 IDEMPOTENCY_KEY_PREFIX: Final = "#IDEMPOTENCY#"
-#: Every sort key that is not a review id starts with ``#``; review ids start with a digit, so listing
-#: only sort keys above this floor returns reviews and nothing else.
+#: Every sort key that is not a review id starts with ``#``, except the summary's (above every id); review
+#: ids start with a digit, so listing sort keys above this floor returns reviews and the summary only.
 REVIEW_SORT_KEY_FLOOR: Final = "#~"
 #: Attribute DynamoDB's time to live reads; only idempotency records carry it.
 TIME_TO_LIVE_ATTRIBUTE: Final = "expires_at"

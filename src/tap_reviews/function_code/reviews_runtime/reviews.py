@@ -163,6 +163,8 @@ def _listing_request(request: Request) -> tuple[str, str, int, str | None]:
 def list_reviews(request: Request) -> dict[str, Any]:
     """Answer one page of a product's or a reviewer's published reviews, newest first.
 
+    A product's first page and its summary come from one Query; a later page reads the summary beside it.
+
     ``next_token`` comes back exactly when more reviews follow: the page reads one review more than it
     shows, and only that one's existence makes a token.
     """
@@ -170,13 +172,17 @@ def list_reviews(request: Request) -> dict[str, Any]:
     by_product = partition_name == contract.PARTITION_KEY
     key_names = paging.key_names_for(by_product)
     start_key = paging.decode(token, key_names, value) if token else None
-    reviews = store.reviews_page(
-        partition_name=partition_name,
-        partition_value=value,
-        index_name=None if by_product else contract.REVIEWER_INDEX_NAME,
-        limit=limit + 1,
-        start_key=start_key,
-    )
+    summary = None
+    if by_product and start_key is None:  # a product page: its first reviews and its summary in one Query
+        reviews, summary = store.product_page(value, limit + 1)
+    else:
+        reviews = store.reviews_page(
+            partition_name=partition_name,
+            partition_value=value,
+            index_name=None if by_product else contract.REVIEWER_INDEX_NAME,
+            limit=limit + 1,
+            start_key=start_key,
+        )
     page = reviews[:limit]
     more = len(reviews) > limit
     body: dict[str, Any] = {
@@ -185,5 +191,5 @@ def list_reviews(request: Request) -> dict[str, Any]:
         "next_token": paging.encode({name: page[-1][name] for name in key_names}) if more else None,
     }
     if by_product:
-        body["summary"] = store.product_summary(value)
+        body["summary"] = summary if summary is not None else store.product_summary(value)
     return respond(request, 200, body)

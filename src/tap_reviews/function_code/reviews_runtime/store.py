@@ -6,7 +6,7 @@ Item kinds, all under the construct's key schema (``product_id``, ``review_id``)
   ``comment``, ``created_at``, ``updated_at``, ``status``, ``version``, its reports and the moderator's last
   decision; while pending also ``moderation_queue`` and ``queued_at`` (so it is in the moderation queue);
 - its locator: ``("#REVIEW#<review id>", "#REVIEW")`` with ``of_product``, to find a review by id alone;
-- a product's summary: ``(product_id, "#SUMMARY")`` with ``review_count``, ``rating_total`` and
+- a product's summary: ``(product_id, "~SUMMARY")`` with ``review_count``, ``rating_total`` and
   ``rating_1`` ... ``rating_5`` over its published reviews, and ``last_change``, the change that last wrote
   it (the table's stream turns each one into one event);
 - with one review per reviewer, a marker: ``(product_id, "#REVIEWER#<reviewer id>")`` with the review's id;
@@ -15,7 +15,9 @@ Item kinds, all under the construct's key schema (``product_id``, ``review_id``)
 
 Every change to a review updates its summary in the same transaction, by the difference between what the
 old and the new version count: so the summary always equals a recount of the product's published reviews.
-Only reviews have a sort key above ``REVIEW_SORT_KEY_FLOOR``, so listing a partition returns only reviews.
+Only reviews and the summary have a sort key above ``REVIEW_SORT_KEY_FLOOR``, and the summary's sorts above
+every review id: so a product's newest-first listing reads the summary first, in the same Query, and a
+filter on ``status`` (which summaries lack) leaves only reviews.
 """
 
 from __future__ import annotations
@@ -271,11 +273,8 @@ def _query_until(request: dict[str, Any], limit: int, start_key: dict[str, Any] 
     return found[:limit]
 
 
-def reviews_page(
-    *, partition_name: str, partition_value: str, index_name: str | None, limit: int, start_key: dict[str, str] | None
-) -> list[dict[str, Any]]:
-    """Up to ``limit`` published reviews of a product (table) or a reviewer (index), newest first, after
-    ``start_key``; fewer only when no more exist."""
+def _listing(partition_name: str, partition_value: str, index_name: str | None) -> dict[str, Any]:
+    """The Query of a product's (table) or a reviewer's (index) published reviews, newest first."""
     request: dict[str, Any] = {
         "TableName": table_name(),
         "KeyConditionExpression": "#pk = :value AND #sk > :floor",
@@ -292,7 +291,30 @@ def reviews_page(
     }
     if index_name:
         request["IndexName"] = index_name
-    return _query_until(request, limit, start_key)
+    return request
+
+
+def reviews_page(
+    *, partition_name: str, partition_value: str, index_name: str | None, limit: int, start_key: dict[str, str] | None
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` published reviews of a product (table) or a reviewer (index), newest first, after
+    ``start_key``; fewer only when no more exist."""
+    return _query_until(_listing(partition_name, partition_value, index_name), limit, start_key)
+
+
+def product_page(product_id: str, limit: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The first ``limit`` published reviews of a product, newest first, and its summary, from one Query.
+
+    The summary's sort key sorts above every review id, so a newest-first Query meets it first; the filter
+    keeps it with the published reviews. The page and the summary are then one read, never out of step.
+    """
+    request = _listing(contract.PARTITION_KEY, product_id, None)
+    # A filter may not name key attributes: the summary is the one item with a review count.
+    request["FilterExpression"] = "#status = :published OR attribute_exists(review_count)"
+    found = _query_until(request, limit + 1, None)
+    if found and found[0][contract.SORT_KEY] == contract.SUMMARY_SORT_KEY:
+        return found[1:], summary_of(found[0])
+    return found[:limit], summary_of({})  # a product nobody has reviewed has no summary yet
 
 
 def queue_page(*, limit: int, start_key: dict[str, str] | None) -> list[dict[str, Any]]:
