@@ -333,11 +333,16 @@ def product_query(table: str, product_id: str, limit: int = 22) -> dict[str, Any
     """The handler's one Query for ``GET /reviews?product_id=P``: the summary (its sort key sorts above every
     review id) and the published reviews, newest first; the summary, the default page of 20 and one more
     (to know whether more follow)."""
+    from tap_reviews.function_code.reviews_runtime.views import REVIEW_FIELDS
+
+    # What a page shows of each review, and the summary's counts (status and comment are reserved words).
+    projected = {f"#f{index}": name for index, name in enumerate((*REVIEW_FIELDS, *SUMMARY_FIELDS))}
     return {
         "TableName": table,
         "KeyConditionExpression": "#pk = :value AND #sk > :floor",
         "FilterExpression": "#status = :published OR attribute_exists(review_count)",
-        "ExpressionAttributeNames": {"#pk": "product_id", "#sk": "review_id", "#status": "status"},
+        "ProjectionExpression": ", ".join(projected),
+        "ExpressionAttributeNames": {"#pk": "product_id", "#sk": "review_id", "#status": "status", **projected},
         "ExpressionAttributeValues": {
             ":value": {"S": product_id},
             ":floor": {"S": "#~"},

@@ -13,7 +13,7 @@ from .errors import ApiError, Error
 from .etag import Version, none_match
 from .protocol import Request, respond
 from .schema import ID_SCHEMAS, LIMIT_SCHEMA, review_schema
-from .views import not_found, public, review_id_from, review_location
+from .views import REVIEW_FIELDS, not_found, public, review_id_from, review_location
 
 #: ``limit``: ASCII digits only (str.isdigit also accepts "²", which int() rejects).
 LIMIT_DIGITS = validation.compiled_pattern("^[0-9]{1,3}$")
@@ -174,7 +174,7 @@ def list_reviews(request: Request) -> dict[str, Any]:
     start_key = paging.decode(token, key_names, value) if token else None
     summary = None
     if by_product and start_key is None:  # a product page: its first reviews and its summary in one Query
-        reviews, summary = store.product_page(value, limit + 1)
+        reviews, summary = store.product_page(value, limit + 1, REVIEW_FIELDS)
     else:
         reviews = store.reviews_page(
             partition_name=partition_name,
@@ -182,6 +182,7 @@ def list_reviews(request: Request) -> dict[str, Any]:
             index_name=None if by_product else contract.REVIEWER_INDEX_NAME,
             limit=limit + 1,
             start_key=start_key,
+            fields=REVIEW_FIELDS,
         )
     page = reviews[:limit]
     more = len(reviews) > limit

@@ -22,6 +22,7 @@ filter on ``status`` (which summaries lack) leaves only reviews.
 
 from __future__ import annotations
 
+import functools
 import random
 import secrets
 import time
@@ -273,13 +274,30 @@ def _query_until(request: dict[str, Any], limit: int, start_key: dict[str, Any] 
     return found[:limit]
 
 
-def _listing(partition_name: str, partition_value: str, index_name: str | None) -> dict[str, Any]:
-    """The Query of a product's (table) or a reviewer's (index) published reviews, newest first."""
+@functools.lru_cache(maxsize=8)
+def _projection(fields: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """``#f0, #f1, ...`` and the names they stand for (``status`` and ``comment`` are reserved words)."""
+    names = {f"#f{index}": name for index, name in enumerate(fields)}
+    return ", ".join(names), names
+
+
+def _listing(
+    partition_name: str, partition_value: str, index_name: str | None, fields: tuple[str, ...]
+) -> dict[str, Any]:
+    """The Query of a product's (table) or a reviewer's (index) published reviews, newest first, reading
+    ``fields`` of each item only (reviews carry more: reports, reporters, the moderator's decision)."""
+    projection, projected = _projection(fields)
     request: dict[str, Any] = {
         "TableName": table_name(),
         "KeyConditionExpression": "#pk = :value AND #sk > :floor",
         "FilterExpression": "#status = :published",
-        "ExpressionAttributeNames": {"#pk": partition_name, "#sk": contract.SORT_KEY, "#status": "status"},
+        "ProjectionExpression": projection,
+        "ExpressionAttributeNames": {
+            "#pk": partition_name,
+            "#sk": contract.SORT_KEY,
+            "#status": "status",
+            **projected,
+        },
         "ExpressionAttributeValues": to_item(
             {
                 ":value": partition_value,
@@ -295,20 +313,31 @@ def _listing(partition_name: str, partition_value: str, index_name: str | None) 
 
 
 def reviews_page(
-    *, partition_name: str, partition_value: str, index_name: str | None, limit: int, start_key: dict[str, str] | None
+    *,
+    partition_name: str,
+    partition_value: str,
+    index_name: str | None,
+    limit: int,
+    start_key: dict[str, str] | None,
+    fields: tuple[str, ...],
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` published reviews of a product (table) or a reviewer (index), newest first, after
-    ``start_key``; fewer only when no more exist."""
-    return _query_until(_listing(partition_name, partition_value, index_name), limit, start_key)
+    ``start_key``, with their ``fields`` (which must hold the listing's key); fewer only when no more exist."""
+    return _query_until(_listing(partition_name, partition_value, index_name, fields), limit, start_key)
 
 
-def product_page(product_id: str, limit: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The first ``limit`` published reviews of a product, newest first, and its summary, from one Query.
+#: The summary's counts, without ``last_change`` (which only the stream reads).
+SUMMARY_FIELDS = ("review_count", "rating_total", *(f"rating_{stars}" for stars in RATINGS))
+
+
+def product_page(product_id: str, limit: int, fields: tuple[str, ...]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The first ``limit`` published reviews of a product, newest first, with their ``fields``, and its
+    summary, from one Query.
 
     The summary's sort key sorts above every review id, so a newest-first Query meets it first; the filter
     keeps it with the published reviews. The page and the summary are then one read, never out of step.
     """
-    request = _listing(contract.PARTITION_KEY, product_id, None)
+    request = _listing(contract.PARTITION_KEY, product_id, None, (*fields, *SUMMARY_FIELDS))
     # A filter may not name key attributes: the summary is the one item with a review count.
     request["FilterExpression"] = "#status = :published OR attribute_exists(review_count)"
     found = _query_until(request, limit + 1, None)
@@ -383,8 +412,7 @@ def _summary_of_attributes(item: dict[str, Any]) -> dict[str, Any]:
     return summary_of({name: int(value["N"]) for name, value in item.items() if "N" in value})
 
 
-#: The summary's counts, without ``last_change`` (which only the stream reads).
-SUMMARY_PROJECTION = ", ".join(["review_count", "rating_total", *(f"rating_{stars}" for stars in RATINGS)])
+SUMMARY_PROJECTION = ", ".join(SUMMARY_FIELDS)
 
 
 def product_summary(product_id: str) -> dict[str, Any]:
