@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tap_reviews.function_code.reviews_runtime.contract import SUMMARY_SORT_KEY
+from tap_reviews.function_code.reviews_runtime.store import SUMMARY_FIELDS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
@@ -272,9 +273,6 @@ def review_item(product_id: str, reviewer_id: str, rating: int, comment: str, cr
         "status": {"S": "published"},
         "version": {"N": "1"},
     }
-
-
-SUMMARY_FIELDS = ("review_count", "rating_total", *(f"rating_{stars}" for stars in range(1, 6)))
 
 
 def review_transaction(table: str, item: dict[str, Any]) -> list[dict[str, Any]]:
