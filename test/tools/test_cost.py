@@ -132,10 +132,11 @@ def test_on_demand_dynamodb_requests_by_hand(on_demand: Deployment) -> None:
     posts = 100 * DAYS  # 3,041.67 POSTs a month
     gets = posts * 10  # 30,416.67 GETs a month
     # review Put 2 + locator Put 2 + summary Update 2 (transactional, each under 1 KB) + half the POSTs x
-    # record Put 2 = 7 WRU; 3,041.67 POSTs x 7 WRU = 21,291.7 WRU; x $0.625 per million = $0.0133073
+    # record Put 2 = 7 WRU, + the review's copies in the five listing indexes (local: the table's units) 5 =
+    # 12 WRU; 3,041.67 POSTs x 12 WRU = 36,500 WRU; x $0.625 per million = $0.0228125
     writes = line(bill, "table writes")
-    assert writes.quantity == pytest.approx(posts * 7 / 1e6)
-    assert writes.monthly_usd == pytest.approx(0.0133073, rel=1e-4)
+    assert writes.quantity == pytest.approx(posts * 12 / 1e6)
+    assert writes.monthly_usd == pytest.approx(0.0228125, rel=1e-4)
     # 90 % of GETs list a product: one Query reads the summary (80 bytes) and a 6,000-byte page, 2 started
     # 4 KB blocks halved (eventually consistent): 27,375 x 1 RRU = 27,375 RRU; x $0.125 per million = $0.0034219
     reads = line(bill, "table reads")
@@ -201,8 +202,10 @@ def test_the_lifecycle_under_pre_moderation_with_events_by_hand(deployments: dic
     edits, deletions, reports, reads = posts * 0.1, posts * 0.05, posts * 0.02, posts * 2
     decisions = posts * 1.1  # every review and every edit waits for one decision
     # per POST 7 WRU (review, locator, summary, half a record); per edit or decision 4 (review, summary);
-    # per deletion 8 (review, locator, marker, summary); per report 1 (an UpdateItem of the review)
+    # per deletion 8 (review, locator, marker, summary); per report 1 (an UpdateItem of the review); and the
+    # listing indexes' copies: 5 per post, decision, deletion and report, 7 per edit (its stars move two keys)
     table_writes = posts * 7 + (edits + decisions) * 4 + deletions * 8 + reports * 1
+    table_writes += (posts + decisions + deletions + reports) * 5 + edits * 7
     assert line(bill, "table writes").quantity == pytest.approx(table_writes / 1e6)
     # every change rewrites the review's copy in the reviewer index; the queue gets each review and edit in,
     # and each decision takes it out
@@ -235,10 +238,10 @@ def test_category_pages_by_hand(on_demand: Deployment) -> None:
 def test_storage_and_backups_by_hand(defaults: Deployment) -> None:
     bill = estimate(SMALL, defaults)
     # a year of reviews: 100 x 30.42 x 12 = 36,500 reviews of 300 + 100 (overhead) bytes, in the table
-    # and again in the index (projection ALL); plus 100 x 0.5 x 2 days = 100 live idempotency records of
-    # 300 + 210 + 100 bytes, in the table only
+    # and again in the reviewer index and each of the five listing indexes (projection ALL); plus 100 x 0.5 x
+    # 2 days = 100 live idempotency records of 300 + 210 + 100 bytes, in the table only
     table_bytes = 36_500 * 400 + 100 * 610
-    index_bytes = 36_500 * 400
+    index_bytes = 36_500 * 400 * 6
     assert line(bill, "storage").quantity == pytest.approx((table_bytes + index_bytes) / BYTES_PER_GB)
     # point-in-time recovery bills the table's size, not the index's
     assert line(bill, "point-in-time recovery").quantity == pytest.approx(table_bytes / BYTES_PER_GB)
@@ -342,10 +345,10 @@ def test_provisioned_stays_at_the_floor_then_follows_the_peak(defaults: Deployme
     # the peak exactly.
     table_read = estimate(replace(SEED, reviews_per_day=11_200), defaults).capacity[1]
     assert (table_read.resource, table_read.kind, table_read.units) == ("table", "read", pytest.approx(10, rel=1e-5))
-    # table writes per review: 8 WCU-seconds (4 transactional items: review, locator, summary, record); 5 WCU
-    # carry 5 x 86,400 x 0.7 / 24 = 12,600.
-    assert estimate(replace(SEED, reviews_per_day=12_600), defaults).capacity[0].units == pytest.approx(5)
-    assert estimate(replace(SEED, reviews_per_day=12_601), defaults).capacity[0].units > 5
+    # table writes per review: 13 WCU-seconds (4 transactional items: review, locator, summary, record; 5
+    # listing-index copies); 5 WCU carry 5 x 86,400 x 0.7 / (13 x 3) = 7,753.8.
+    assert estimate(replace(SEED, reviews_per_day=7_753), defaults).capacity[0].units == pytest.approx(5)
+    assert estimate(replace(SEED, reviews_per_day=7_754), defaults).capacity[0].units > 5
 
 
 def test_capacity_beyond_max_capacity_is_capped_with_a_warning(defaults: Deployment) -> None:
@@ -363,12 +366,12 @@ def test_capacity_beyond_max_capacity_is_capped_with_a_warning(defaults: Deploym
 def test_seed_workload_is_cheaper_on_demand_and_keeps_the_readmes_numbers(defaults: Deployment) -> None:
     comparison = compare_billing_modes(SEED, defaults)
     assert comparison.cheaper_mode == ON_DEMAND
-    assert (round(comparison.provisioned.total_usd, 2), round(comparison.on_demand.total_usd, 2)) == (31.68, 21.36)
+    assert (round(comparison.provisioned.total_usd, 2), round(comparison.on_demand.total_usd, 2)) == (32.11, 22.02)
     # the only differences: capacity at the floor on the table and two indexes ($8.541) and auto-scaling alarms
-    # (6 policies x 4, $2.40) against on-demand requests: 608,333 WRU on the table (8 per review), 76,042 on the
+    # (6 policies x 4, $2.40) against on-demand requests: 988,542 WRU on the table (13 per review), 76,042 on the
     # reviewer index; 1,368,750 RRU on the table (1 per product page), 152,083 on the reviewer index, 8,760 on
     # the queue index (the backlog schedule)
-    on_demand_requests = (608_333.3 + 76_041.67) * 0.625 / 1e6 + (1_368_750 + 152_083.3 + 8_760) * 0.125 / 1e6
+    on_demand_requests = (988_541.7 + 76_041.67) * 0.625 / 1e6 + (1_368_750 + 152_083.3 + 8_760) * 0.125 / 1e6
     savings = comparison.provisioned.total_usd - comparison.on_demand.total_usd
     assert savings == pytest.approx(8.541 + 2.40 - on_demand_requests, rel=1e-5)
 
@@ -508,7 +511,7 @@ def test_cli_prices_the_deployed_mode_and_the_other_one(capsys, synthesized, def
     comparison = compare_billing_modes(SEED, defaults)
     assert f"provisioned (5-100 units, target 70%), as deployed: ${comparison.provisioned.total_usd:,.2f}" in out
     assert f"on-demand, what if: ${comparison.on_demand.total_usd:,.2f} a month" in out
-    assert "verdict: on-demand, by $10.32 a month (32.6% less than provisioned)." in out
+    assert "verdict: on-demand, by $10.08 a month (31.4% less than provisioned)." in out
     assert "crossing: none." in out and "taken 2025-08" in out
     assert out.count("  total ") == 2
 

@@ -34,6 +34,7 @@ WORKLOAD_FLAGS = {
     ),
     "summary_requests_per_review": ("--summaries-per-review", "GET /summaries requests (category pages) per review"),
     "products_per_summary_request": ("--products-per-summary", "products one GET /summaries asks for, 1-100"),
+    "votes_per_review": ("--votes-per-review", "helpful votes per review"),
 }
 
 

@@ -7,8 +7,13 @@ Per request, as the runtime does it (``function_code/reviews_runtime``):
   an ``Idempotency-Key``, an idempotency record, at 2 write units per item per started KB; the review's
   copy in ``ReviewerIdIndex`` (projection ALL) costs 1 unit per started KB, and under pre-moderation its
   copy in ``ModerationQueueIndex`` another.
-- ``GET /reviews?product_id=`` is a Query of the table plus a GetItem of the summary, eventually
-  consistent (half a read unit per started 4 KB); ``?reviewer_id=`` is a Query of the index.
+- A published review has a copy in each of the five listing indexes (local, projection ALL), which take the
+  table's write units: 1 per started KB per copy written, 2 when the copy's sort key moves (an edit's
+  stars, a helpful vote). ``LISTING_COPY_WRITES`` says how many copies each change writes.
+- ``GET /reviews?product_id=`` is one Query of a listing index, eventually consistent (half a read unit
+  per started 4 KB); the first page in the default order holds the summary too; ``?reviewer_id=`` is a
+  Query of the reviewer index.
+- A helpful vote reads the locator and is one transaction: the vote record and the review.
   ``GET /reviews/{review_id}`` reads the locator and the review, strongly consistent (1 unit each).
 - An edit or a moderator's decision (with ``If-Match``) is one transaction: the review and the summary
   (plus a record with a key), and rewrites the review's index copies; a deletion deletes the review, its
@@ -100,6 +105,7 @@ class Workload:
         decisions_per_review: Moderators' decisions per review posted, or None for what the policy implies:
             one per review and per edit under pre-moderation, none otherwise. Default: None.
         summary_requests_per_review: ``GET /summaries`` requests (category pages) per review posted. Default: 0.
+        votes_per_review: Helpful votes (``POST /reviews/{review_id}/votes``) per review posted. Default: 0.
         products_per_summary_request: Products one ``GET /summaries`` asks for, 1-100; each is one summary
             item of a BatchGetItem. Default: 24.
 
@@ -128,6 +134,7 @@ class Workload:
     decisions_per_review: float | None = None
     summary_requests_per_review: float = 0.0
     products_per_summary_request: int = 24
+    votes_per_review: float = 0.0
 
     def __post_init__(self) -> None:
         problems = Problems()
@@ -142,6 +149,7 @@ class Workload:
                     "edits_per_review",
                     "reports_per_review",
                     "summary_requests_per_review",
+                    "votes_per_review",
                 ),
                 0,
                 None,
@@ -257,6 +265,14 @@ class _Usage:
         return self.requests + self.preflights
 
 
+#: Listing-index copies a change writes (five indexes; a moved sort key is a delete and a put): a post, a
+#: decision, a deletion, a report: 5; an edit (stars move two keys), a vote (helpfulness moves two): 7.
+LISTING_INDEXES = len(contract.LISTING_INDEXES)
+LISTING_COPY_WRITES = {"post": 5, "edit": 7, "decision": 5, "deletion": 5, "report": 5, "vote": 7}
+#: A vote record: its key (a prefixed review id and a digest) and the vote.
+VOTE_ITEM_BYTES = 150
+
+
 def _write_units(item_bytes: float, factor: int = 1) -> int:
     return max(1, math.ceil(item_bytes / WRITE_UNIT_BYTES)) * factor
 
@@ -272,6 +288,7 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
     review, page = w.average_review_bytes, w.reviews_per_page * w.average_review_bytes
     pre = d.moderation == contract.MODERATION_PRE
     edits, deletions = posts * w.edits_per_review, posts * w.deletions_per_review
+    votes = posts * w.votes_per_review
     reports, review_reads = posts * w.reports_per_review, posts * w.review_reads_per_review
     per_review = (1 + w.edits_per_review) if pre else 0.0
     decisions = posts * (per_review if w.decisions_per_review is None else w.decisions_per_review)
@@ -284,10 +301,20 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
     reviewer, queue = contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME
     product_gets, reviewer_gets = gets * w.product_listing_share, gets * (1 - w.product_listing_share)
     # Index copies are rewritten whenever a review changes (projection ALL); the queue holds pending reviews.
-    index_changes = posts + edits + deletions + reports + decisions
+    index_changes = posts + edits + deletions + reports + decisions + votes
     queue_changes = (posts + edits) * 2 if pre else 0.0  # in with a create or an edit, out with its decision
     backlog = BACKLOG_INVOCATIONS if d.backlog_schedule else 0.0
     summary_gets = posts * w.summary_requests_per_review
+    copy = _write_units(review)
+    listing_copies = copy * (
+        posts * LISTING_COPY_WRITES["post"]
+        + edits * LISTING_COPY_WRITES["edit"]
+        + decisions * LISTING_COPY_WRITES["decision"]
+        + deletions * LISTING_COPY_WRITES["deletion"]
+        + reports * LISTING_COPY_WRITES["report"]
+        + votes * LISTING_COPY_WRITES["vote"]
+    )
+    vote_writes = _write_units(VOTE_ITEM_BYTES, TRANSACTIONAL) + _write_units(review, TRANSACTIONAL)
     return _Usage(
         posts=posts,
         product_gets=product_gets,
@@ -298,11 +325,13 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
             ("table", "write"): posts * post_writes
             + (edits + decisions) * change_writes
             + deletions * deletion_writes
-            + reports * _write_units(review),
-            # A product listing's first page and its summary are one Query (later pages add a GetItem).
+            + reports * _write_units(review)
+            + votes * vote_writes
+            + listing_copies,
+            # Every product listing page is one Query of a listing index (the first holds the summary).
             ("table", "read"): product_gets * _read_units(page + SUMMARY_ITEM_BYTES)
             + review_reads * 2 * _read_units(review) * 2
-            + reports * _read_units(LOCATOR_ITEM_BYTES) * 2
+            + (reports + votes) * _read_units(LOCATOR_ITEM_BYTES) * 2
             # BatchGetItem rounds each item up to a read unit of its own.
             + summary_gets * w.products_per_summary_request * _read_units(SUMMARY_ITEM_BYTES),
             (reviewer, "write"): index_changes * _write_units(review),
@@ -310,7 +339,7 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
             (queue, "write"): queue_changes * _write_units(review),
             (queue, "read"): backlog * BACKLOG_READ_UNITS,
         },
-        lifecycle=review_reads + edits + deletions + reports + decisions,
+        lifecycle=review_reads + edits + deletions + reports + decisions + votes,
         decisions=decisions,
         by_method={
             "POST /reviews": posts,
@@ -322,6 +351,7 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
             "POST /reviews/{review_id}/reports": reports,
             "POST /moderation/reviews/{review_id}/decision": decisions,
             "GET /summaries": summary_gets,
+            "POST /reviews/{review_id}/votes": votes,
         },
         backlog_invocations=backlog,
         changes=(posts + edits + deletions + decisions) if d.events else 0.0,
@@ -375,7 +405,9 @@ def estimate(workload: Workload, deployment: Deployment, prices: PriceList = US_
     reviews_gb = w.reviews_per_day * DAYS_PER_MONTH * w.months_of_reviews_stored * entry / BYTES_PER_GB
     records = w.reviews_per_day * w.idempotent_post_share * IDEMPOTENCY_RECORD_DAYS
     table_gb = reviews_gb + records * (entry + IDEMPOTENCY_RECORD_EXTRA_BYTES) / BYTES_PER_GB
-    add("DynamoDB", "storage (table + index)", table_gb + reviews_gb, "GB-month", p.dynamodb_storage_gb_month)
+    # The reviewer index's copy and the five listing indexes' (every review counted as published).
+    indexes_gb = reviews_gb * (1 + LISTING_INDEXES)
+    add("DynamoDB", "storage (table + indexes)", table_gb + indexes_gb, "GB-month", p.dynamodb_storage_gb_month)
     if d.point_in_time_recovery:
         add("DynamoDB", "point-in-time recovery", table_gb, "GB-month", p.dynamodb_pitr_gb_month)
     busy_ms = use.posts * w.post_duration_ms + (use.gets + use.backlog_invocations) * w.get_duration_ms
