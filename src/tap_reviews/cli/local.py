@@ -162,9 +162,25 @@ def _ensure_table(create_table: dict[str, Any]) -> None:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ResourceInUseException":
             raise CliError(f"cannot create table {create_table['TableName']}: {error}") from error
+        _check_existing_table(client, create_table)
         _log(f"using existing table {create_table['TableName']}")
     except BotoCoreError as error:
         raise CliError(f"cannot reach DynamoDB at {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}: {error}") from error
+
+
+def _check_existing_table(client: Any, create_table: dict[str, Any]) -> None:
+    """Refuse a table kept in ``--data-dir`` whose indexes are not the template's (an older tap-reviews made
+    it): its listings would fail on every request. Indexes, local ones above all, cannot be added later."""
+    table = client.describe_table(TableName=create_table["TableName"])["Table"]
+    kinds = ("LocalSecondaryIndexes", "GlobalSecondaryIndexes")
+    found = {index["IndexName"] for kind in kinds for index in table.get(kind, [])}
+    wanted = {index["IndexName"] for kind in kinds for index in create_table.get(kind, [])}
+    if not wanted <= found:
+        raise CliError(
+            f"the table {create_table['TableName']} in the data directory lacks the indexes "
+            f"{', '.join(sorted(wanted - found))} (an older tap-reviews made it, and DynamoDB adds local indexes "
+            "only with a new table): start with another --data-dir, or delete this one."
+        )
 
 
 def _banner(api: Any, stage_url: str, endpoint: str, args: argparse.Namespace, concurrency: int) -> None:
