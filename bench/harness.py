@@ -26,8 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tap_reviews.function_code.reviews_runtime.contract import SUMMARY_SORT_KEY
-from tap_reviews.function_code.reviews_runtime.store import SUMMARY_FIELDS
+from tap_reviews.function_code.reviews_runtime.contract import (
+    DATE_INDEX_NAME,
+    HELPFUL_RANK,
+    LISTED_ID,
+    SUMMARY_SORT_KEY,
+)
+from tap_reviews.function_code.reviews_runtime.dynamo import to_item
+from tap_reviews.function_code.reviews_runtime.store import SUMMARY_FIELDS, new_review_attributes
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "bench"
@@ -262,16 +268,19 @@ def review_id() -> str:
 
 
 def review_item(product_id: str, reviewer_id: str, rating: int, comment: str, created_at: str) -> dict[str, Any]:
-    """A review in DynamoDB's attribute-value form, with the attributes the handler stores (published)."""
+    """A review in DynamoDB's attribute-value form, with the attributes the handler stores (published): its
+    fields, its vote counts and its keys in the listing indexes (from the runtime's own builder)."""
+    new_id = review_id()
     return {
         "product_id": {"S": product_id},
-        "review_id": {"S": review_id()},
+        "review_id": {"S": new_id},
         "reviewer_id": {"S": reviewer_id},
         "rating": {"N": str(rating)},
         "comment": {"S": comment},
         "created_at": {"S": created_at},
         "status": {"S": "published"},
         "version": {"N": "1"},
+        **to_item(new_review_attributes(new_id, rating, "published")),
     }
 
 
@@ -317,10 +326,11 @@ def review_transaction(table: str, item: dict[str, Any]) -> list[dict[str, Any]]
                 "Key": {"product_id": item["product_id"], "review_id": {"S": SUMMARY_SORT_KEY}},
                 "UpdateExpression": "ADD "
                 + ", ".join(f"{name} :{name}" for name in deltas)
-                + " SET last_change = :change",
+                + f" SET last_change = :change, {LISTED_ID} = :summary_key",
                 "ExpressionAttributeValues": {
                     **{f":{name}": {"N": str(value)} for name, value in deltas.items()},
                     ":change": change,
+                    ":summary_key": {"S": SUMMARY_SORT_KEY},
                 },
             }
         },
@@ -328,24 +338,22 @@ def review_transaction(table: str, item: dict[str, Any]) -> list[dict[str, Any]]
 
 
 def product_query(table: str, product_id: str, limit: int = 22) -> dict[str, Any]:
-    """The handler's one Query for ``GET /reviews?product_id=P``: the summary (its sort key sorts above every
-    review id) and the published reviews, newest first; the summary, the default page of 20 and one more
-    (to know whether more follow)."""
+    """The handler's one Query for ``GET /reviews?product_id=P``: the date index, newest first, where the
+    summary sits above every review; the summary, the default page of 20 and one more (to know whether more
+    follow)."""
     from tap_reviews.function_code.reviews_runtime.views import REVIEW_FIELDS
 
-    # What a page shows of each review, and the summary's counts (status and comment are reserved words).
-    projected = {f"#f{index}": name for index, name in enumerate((*REVIEW_FIELDS, *SUMMARY_FIELDS))}
+    # What a page shows of each review (and its rank, for the cursor), the index key, and the summary's counts
+    # (status and comment are reserved words).
+    fields = (*REVIEW_FIELDS, HELPFUL_RANK, LISTED_ID, *SUMMARY_FIELDS)
+    projected = {f"#f{index}": name for index, name in enumerate(fields)}
     return {
         "TableName": table,
-        "KeyConditionExpression": "#pk = :value AND #sk > :floor",
-        "FilterExpression": "#status = :published OR attribute_exists(review_count)",
+        "IndexName": DATE_INDEX_NAME,
+        "KeyConditionExpression": "#pk = :product",
         "ProjectionExpression": ", ".join(projected),
-        "ExpressionAttributeNames": {"#pk": "product_id", "#sk": "review_id", "#status": "status", **projected},
-        "ExpressionAttributeValues": {
-            ":value": {"S": product_id},
-            ":floor": {"S": "#~"},
-            ":published": {"S": "published"},
-        },
+        "ExpressionAttributeNames": {"#pk": "product_id", **projected},
+        "ExpressionAttributeValues": {":product": {"S": product_id}},
         "ScanIndexForward": False,
         "Limit": limit,
     }
@@ -382,6 +390,7 @@ def seed_products(client: Any, table: str, products: Sequence[str], reviews_each
             {
                 "product_id": {"S": product},
                 "review_id": {"S": SUMMARY_SORT_KEY},
+                LISTED_ID: {"S": SUMMARY_SORT_KEY},
                 **{name: {"N": str(value)} for name, value in counts.items()},
             }
         )

@@ -42,7 +42,7 @@ from harness import (
 TARGET_RATIO = 1.10
 AUTHOR = "bench-author"
 MODERATOR = "bench-moderator"
-WRITES = ("edit", "delete", "decision", "report")
+WRITES = ("edit", "delete", "decision", "report", "vote", "verification")
 
 
 def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
@@ -61,8 +61,8 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         handler = load_handler(copy_asset(ctx.asset_dir, ctx.workdir / "lifecycle-asset"), ctx.handler)
     runtime = handler.__module__.rpartition(".")[0]
     # The handler imports lifecycle on its first lifecycle request; import the modules the same handler uses.
-    lifecycle, store, etag_module = (
-        importlib.import_module(f"{runtime}.{name}") for name in ("lifecycle", "store", "etag")
+    lifecycle, store, etag_module, votes = (
+        importlib.import_module(f"{runtime}.{name}") for name in ("lifecycle", "store", "etag", "votes")
     )
     Version = etag_module.Version
     context = LambdaContext()
@@ -73,7 +73,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         assert answer["statusCode"] == 201, answer
         return answer["headers"]["Location"].rsplit("/", 1)[-1], answer["headers"]["ETag"]
 
-    log(f"lifecycle: creating {8 * rounds} reviews to change (not measured)")
+    log(f"lifecycle: creating {2 * len(WRITES) * rounds} reviews to change (not measured)")
     with handler_logs_to_devnull():
         # Each arm changes its own reviews, spread over products so no two calls contend for a summary.
         pools = {
@@ -123,6 +123,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
                 sets={"rating": 5, "version": following.version, "updated_at": now, "status": version.status},
                 removes=lifecycle.policy.QUEUE_ATTRIBUTES,
                 author=AUTHOR,
+                listed=version.status == "published",
             ),
             store.summary_update(
                 version.product_id,
@@ -186,7 +187,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
             **({} if publish else {"reason": "off-topic"}),  # as the handler records a rejection
         )
         items = [
-            lifecycle.update_review(version, sets=sets, removes=removes, author=None),
+            lifecycle.update_review(version, sets=sets, removes=removes, author=None, listed=publish),
             store.summary_update(
                 version.product_id, (version.status, version.rating), (status, version.rating), change
             ),
@@ -230,7 +231,62 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         )
         return time.perf_counter_ns() - started, response["ResponseMetadata"]["HTTPStatusCode"]
 
+    voters = {"n": 0}
+
+    def vote_handler() -> tuple[int, int]:
+        review_id, _ = take("vote handler")
+        voters["n"] += 1
+        return handler_call(
+            "POST", "/reviews/{review_id}/votes", review_id, body={"helpful": True}, caller=f"voter-{voters['n']}"
+        )
+
+    def vote_raw() -> tuple[int, int]:
+        # The same calls as the handler: the locator, then one transaction of the vote and the review's counts.
+        review_id, _ = take("vote raw")
+        voters["n"] += 1
+        key = votes.vote_key(review_id, f"voter-{voters['n']}")
+        started = time.perf_counter_ns()
+        locator = client.get_item(
+            TableName=table,
+            Key={"product_id": {"S": "#REVIEW#" + review_id}, "review_id": {"S": "#REVIEW"}},
+            ConsistentRead=True,
+        )
+        product = locator["Item"]["of_product"]["S"]
+        items = [votes._ballot(key, True, replacing=None), votes._count(product, review_id, 1, 0)]
+        response = client.transact_write_items(TransactItems=items)
+        return time.perf_counter_ns() - started, response["ResponseMetadata"]["HTTPStatusCode"]
+
+    def verification_handler() -> tuple[int, int]:
+        review_id, _ = take("verification handler")
+        return handler_call("PUT", "/reviews/{review_id}/verified-purchase", review_id, caller=MODERATOR)
+
+    def verification_raw() -> tuple[int, int]:
+        # The same calls as the handler: the locator, the review, then one conditional UpdateItem.
+        review_id, _ = take("verification raw")
+        started = time.perf_counter_ns()
+        locator = client.get_item(
+            TableName=table,
+            Key={"product_id": {"S": "#REVIEW#" + review_id}, "review_id": {"S": "#REVIEW"}},
+            ConsistentRead=True,
+        )
+        key = {"product_id": locator["Item"]["of_product"], "review_id": {"S": review_id}}
+        review = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+        marked = {"S": "1#" + review_id}
+        response = client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET verified_purchase = :true, verified_key = :key, listed_verified = :key",
+            ConditionExpression="#status = :status",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":true": {"BOOL": True}, ":key": marked, ":status": review["status"]},
+        )
+        return time.perf_counter_ns() - started, response["ResponseMetadata"]["HTTPStatusCode"]
+
     arms = {
+        "vote handler": vote_handler,
+        "vote raw": vote_raw,
+        "verification handler": verification_handler,
+        "verification raw": verification_raw,
         "edit handler": edit_handler,
         "edit raw": edit_raw,
         "delete handler": delete_handler,

@@ -150,6 +150,8 @@ def summary_table(results: dict[str, Any]) -> Table:
             "delete": "raw TransactWriteItems (4 items)",
             "decision": "raw TransactWriteItems (2 items)",
             "report": "raw GetItem + UpdateItem",
+            "vote": "raw GetItem + TransactWriteItems (2 items)",
+            "verification": "raw GetItem x2 + UpdateItem",
         }
         for write, floor in floors.items():
             samples = lifecycle["samples"]
@@ -387,9 +389,12 @@ def details(results: dict[str, Any]) -> str:
         parts.append(
             "### 7. Lifecycle writes\n\n"
             f"{lifecycle['calls']} measured calls per arm after {lifecycle['warmup']} warm-up calls, one at a time, "
-            "each round of the 8 arms in a shuffled order. Every handler write is one DynamoDB transaction with "
-            "If-Match (no read first), and its raw arm writes exactly the same items (built by the runtime's own "
-            "item builders, untimed); a report is a GetItem of the locator and one UpdateItem, in both arms. "
+            "each round of the 12 arms in a shuffled order. Every handler edit, deletion and decision is one "
+            "DynamoDB transaction with If-Match (no read first), and its raw arm writes exactly the same items "
+            "(built by the runtime's own item builders, untimed); a report is a GetItem of the locator and one "
+            "UpdateItem, a helpful vote a GetItem of the locator and a transaction of the vote and the review's "
+            "counts, a verified-purchase mark two GetItems (the locator, the review) and one conditional "
+            "UpdateItem, in both arms. "
             f"Statuses (all calls, warm-up included): {statuses}."
         )
     synth = results.get("synth")
