@@ -112,6 +112,8 @@ def iam_writes(stack: cdk.Stack) -> ProductReviewsApi:
     reviews.grant_write(poster)
     moderator = iam.Role(stack, "Moderator", assumed_by=iam.AccountRootPrincipal())
     reviews.grant_moderate(moderator)
+    orders = iam.Role(stack, "OrderSystem", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    reviews.grant_verify_purchase(orders)
     return reviews
 
 

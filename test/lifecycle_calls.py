@@ -85,3 +85,80 @@ def listing(product_id: str) -> dict[str, Any]:
     answer = call("GET", query={"product_id": product_id, "limit": "100"})
     assert answer.status == 200
     return answer.body
+
+
+#: The shop's order system as API Gateway describes an IAM-signed caller.
+ORDER_SYSTEM = {"caller": "AROAEXAMPLEORDERS:orders", "userArn": "arn:aws:sts::123456789012:assumed-role/Orders/o"}
+
+
+def vote(review_id: str, voter: str, helpful: bool) -> Answer:
+    """``voter`` (authenticated as such) says whether the review helped."""
+    return call("POST", {"helpful": helpful}, path="/reviews/{review_id}/votes", **at(review_id), **as_author(voter))
+
+
+def verify(review_id: str) -> Answer:
+    """The order system marks the review a verified purchase."""
+    return call("PUT", path="/reviews/{review_id}/verified-purchase", **at(review_id), identity=ORDER_SYSTEM)
+
+
+def every_page(product_id: str, limit: int = 100, **query: str) -> list[dict[str, Any]]:
+    """Every review of a product listing, page after page."""
+    shown: list[dict[str, Any]] = []
+    token = None
+    while True:
+        answer = call(
+            "GET",
+            query={"product_id": product_id, "limit": str(limit), **query, **({"next_token": token} if token else {})},
+        )
+        assert answer.status == 200, answer.body
+        shown += answer.body["reviews"]
+        assert answer.body["reviews"] or not answer.body["next_token"], "an empty page with a next_token"
+        token = answer.body["next_token"]
+        if token is None:
+            return shown
+
+
+#: Listings as (sort, rating filter, verified), covering every index and every way of reading it.
+LISTINGS = [
+    *((order, None, None) for order in ("newest", "oldest", "highest", "lowest", "most_helpful")),
+    ("newest", "4", None),
+    ("oldest", "2-4", None),
+    ("newest", "1-5", None),
+    ("highest", "3-5", None),
+    ("lowest", "2", None),
+    ("most_helpful", "5", None),
+    ("most_helpful", "1-3", None),
+    ("newest", None, "true"),
+    ("oldest", None, "true"),
+]
+
+
+def expected_listing(reviews: list[dict[str, Any]], order: str, rating: str | None, verified: str | None) -> list[str]:
+    """The ids a listing shows, in order, from reviews given as ``{"review_id", "rating", "status",
+    "helpful_votes", "verified_purchase"}``: the model the indexes must agree with."""
+    from tap_reviews.function_code.reviews_runtime.store import helpful_rank
+
+    low, high = (1, 5) if rating is None else (int(rating[0]), int(rating[-1]))
+    shown = [
+        r
+        for r in reviews
+        if r["status"] == "published" and low <= r["rating"] <= high and (verified != "true" or r["verified_purchase"])
+    ]
+    keys = {
+        "newest": (lambda r: r["review_id"], True),
+        "oldest": (lambda r: r["review_id"], False),
+        "highest": (lambda r: (r["rating"], r["review_id"]), True),
+        "lowest": (lambda r: (r["rating"], r["review_id"]), False),
+        "most_helpful": (lambda r: helpful_rank(r["review_id"], r["helpful_votes"]), True),
+    }
+    key, descending = keys[order]
+    return [r["review_id"] for r in sorted(shown, key=key, reverse=descending)]
+
+
+def listing_query(order: str, rating: str | None, verified: str | None) -> dict[str, str]:
+    query = {"sort": order}
+    if rating is not None:
+        query["rating"] = rating
+    if verified is not None:
+        query["verified"] = verified
+    return query

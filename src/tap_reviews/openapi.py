@@ -27,6 +27,8 @@ from .function_code.reviews_runtime.errors import (
     POST_ERASURE,
     POST_REPORT,
     POST_REVIEWS,
+    POST_VOTE,
+    PUT_VERIFIED_PURCHASE,
     Error,
 )
 from .function_code.reviews_runtime.schema import (
@@ -38,6 +40,7 @@ from .function_code.reviews_runtime.schema import (
     report_schema,
     review_patch_schema,
     review_schema,
+    vote_schema,
 )
 from .function_code.reviews_runtime.views import MODERATION_FIELDS, REVIEW_FIELDS
 
@@ -109,16 +112,24 @@ def _if_match(required: bool) -> dict[str, Any]:
 
 def _paging(id_schema: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, Any]]:
     described = {
-        "product_id": "List this product's reviews (with its summary). Exactly one of product_id, reviewer_id.",
-        "reviewer_id": "List this reviewer's reviews. Exactly one of product_id, reviewer_id.",
+        "product_id": "List this product's reviews (the first page in the default order with its summary). "
+        "Exactly one of product_id, reviewer_id.",
+        "reviewer_id": "List this reviewer's reviews, newest first. Exactly one of product_id, reviewer_id.",
         "limit": "Reviews per page.",
-        "next_token": "The previous page's next_token.",
+        "next_token": "The previous page's next_token (with the same sort and filters).",
+        "sort": "A product's reviews in this order: newest (the default), oldest, highest or lowest rating (ties: "
+        "newest first when highest, oldest first when lowest), most_helpful (ties: newest first).",
+        "rating": "Only a product's reviews with this many stars (4) or in this range (3-5).",
+        "verified": "true: only a product's verified purchases (with sort newest or oldest, and no rating).",
     }
     schemas = {
         "product_id": id_schema,
         "reviewer_id": id_schema,
         "limit": LIMIT_SCHEMA,
         "next_token": {"type": "string"},
+        "sort": {"type": "string", "enum": list(contract.SORT_ORDERS), "default": contract.SORT_NEWEST},
+        "rating": {"type": "string", "pattern": "^[1-5](-[1-5])?$"},
+        "verified": {"type": "string", "enum": ["true", "false"], "default": "false"},
     }
     return [_parameter(name, "query", schemas[name], described[name]) for name in names]
 
@@ -159,6 +170,7 @@ def openapi_document(
         POST_REVIEWS: review_schema(),
         PATCH_REVIEW: review_patch_schema(),
         POST_REPORT: report_schema(),
+        POST_VOTE: vote_schema(),
         POST_DECISION: decision_schema(),
         POST_ERASURE: erasure_schema(),
         **(models or {}),
@@ -177,6 +189,12 @@ def openapi_document(
             "created_at": {"type": "string", "description": "ISO 8601, UTC, milliseconds."},
             "updated_at": {"type": ["string", "null"], "description": "The last edit (ISO 8601), or null."},
             "status": {"type": "string", "enum": list(contract.STATUSES)},
+            contract.HELPFUL_VOTES: {"type": "integer", "minimum": 0, "description": "Voters it helped."},
+            contract.UNHELPFUL_VOTES: {"type": "integer", "minimum": 0, "description": "Voters it did not help."},
+            contract.VERIFIED_PURCHASE: {
+                "type": "boolean",
+                "description": "The shop's order system marked it a verified purchase.",
+            },
         },
         "required": list(REVIEW_FIELDS),
         "additionalProperties": False,
@@ -221,7 +239,11 @@ def openapi_document(
             "required": ["reviews", "count", "next_token"],
         }
         if with_summary:
-            schema["properties"]["summary"] = {"$ref": "#/components/schemas/Summary"}
+            schema["properties"]["summary"] = {
+                "description": "A product listing's first page in the default order (newest, no filter): the "
+                "product's summary, from the same read; null on any other page, and absent for a reviewer.",
+                "oneOf": [{"$ref": "#/components/schemas/Summary"}, {"type": "null"}],
+            }
         return schema
 
     id_schema = {key: properties["product_id"][key] for key in ("type", "minLength", "maxLength", "pattern")}
@@ -239,7 +261,8 @@ def openapi_document(
     operations: dict[str, dict[str, Any]] = {
         GET_REVIEWS: {
             "operationId": "listReviews",
-            "summary": "One page of a product's or a reviewer's published reviews, newest first.",
+            "summary": "One page of a product's published reviews (in an order, filtered by rating or verified "
+            "purchase), or of a reviewer's, newest first.",
             "parameters": _paging(id_schema, contract.LIST_QUERY_PARAMETERS),
             "responses": {"200": _json("#/components/schemas/ReviewPage", "A page of reviews.")},
         },
@@ -281,6 +304,20 @@ def openapi_document(
             "parameters": [REVIEW_ID_PARAMETER],
             "requestBody": _body("#/components/schemas/Report"),
             "responses": {"204": {"description": "Counted (a repeated report by the same reporter counts once)."}},
+        },
+        POST_VOTE: {
+            "operationId": "voteReview",
+            "summary": "Say whether a published review helped; one vote per voter per review (a later vote "
+            "replaces it).",
+            "parameters": [REVIEW_ID_PARAMETER],
+            "requestBody": _body("#/components/schemas/Vote"),
+            "responses": {"204": {"description": "Counted (the same vote again changes nothing)."}},
+        },
+        PUT_VERIFIED_PURCHASE: {
+            "operationId": "verifyPurchase",
+            "summary": "Mark a review a verified purchase (IAM principals granted grant_verify_purchase).",
+            "parameters": [REVIEW_ID_PARAMETER],
+            "responses": {"204": {"description": "Marked (or marked already)."}},
         },
         GET_QUEUE: {
             "operationId": "listModerationQueue",
@@ -356,8 +393,9 @@ def openapi_document(
         "info": {
             "title": "Product reviews API (tap-reviews)",
             "version": "1",
-            "description": "Post, read, edit and delete reviews; list a product's or a reviewer's reviews, newest "
-            "first; report abuse; moderate.",
+            "description": "Post, read, edit and delete reviews; list a product's reviews in five orders, "
+            "filtered by rating or verified purchase, or a reviewer's, newest first; vote on helpfulness; mark "
+            "verified purchases; report abuse; moderate.",
         },
         "paths": paths,
         "components": {
@@ -365,6 +403,7 @@ def openapi_document(
                 "ReviewBody": review_body,
                 "ReviewPatch": _plain_schema(bodies[PATCH_REVIEW]),
                 "Report": _plain_schema(bodies[POST_REPORT]),
+                "Vote": _plain_schema(bodies[POST_VOTE]),
                 "Decision": _plain_schema(bodies[POST_DECISION]),
                 "Erasure": _plain_schema(bodies[POST_ERASURE]),
                 "Review": review,

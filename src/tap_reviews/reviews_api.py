@@ -374,7 +374,11 @@ class ProductReviewsApi(Construct):
 
     @property
     def table(self) -> dynamodb.Table:
-        """The reviews table (partition key ``product_id``, sort key ``review_id``)."""
+        """The reviews table (partition key ``product_id``, sort key ``review_id``), with the five local
+        secondary indexes a product's listings read (``ByDateIndex``, ``ByRatingIndex``, ``ByHelpfulIndex``,
+        ``ByRatingHelpfulIndex``, ``ByVerifiedIndex``: local indexes exist only if created with the table,
+        and they cap each product's reviews at 10 GB, about 1.5 million reviews of 1 KB with their index
+        copies), a reviewer index and the moderation queue index."""
         return self._table
 
     @property
@@ -646,8 +650,8 @@ class ProductReviewsApi(Construct):
 
     def grant_write(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` (a role, a function, ...) write as itself: ``execute-api:Invoke`` on this stage's
-        ``POST /reviews``, ``POST /reviews/*/reports``, and ``PATCH`` and ``DELETE /reviews/*`` (its own
-        reviews only: the function checks the author).
+        ``POST /reviews``, ``POST /reviews/*/reports``, ``POST /reviews/*/votes``, and ``PATCH`` and
+        ``DELETE /reviews/*`` (its own reviews only: the function checks the author).
 
         Args:
             grantee: Who may post reviews, with SigV4-signed requests.
@@ -687,6 +691,22 @@ class ProductReviewsApi(Construct):
                 "authorizer's tokens, so the grant would change nothing."
             )
         return self._grant_invoke(grantee, contract.MODERATOR_ROUTES)
+
+    def grant_verify_purchase(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (the shop's order system: its role or function) mark reviews as verified purchases:
+        ``execute-api:Invoke`` on this stage's ``PUT /reviews/*/verified-purchase``.
+
+        That route is always IAM-authorized, whatever the write authorization: only principals granted here
+        (or by a policy of your own) may call it. The mark shows on the review (``verified_purchase``), and
+        ``GET /reviews?product_id=...&verified=true`` lists only marked reviews.
+
+        Args:
+            grantee: Who may mark reviews, with SigV4-signed requests.
+
+        Returns:
+            The grant.
+        """
+        return self._grant_invoke(grantee, contract.VERIFIER_ROUTES)
 
     def _grant_invoke(self, grantee: iam.IGrantable, routes: tuple[tuple[str, str], ...]) -> iam.Grant:
         stage = self._api.deployment_stage.stage_name

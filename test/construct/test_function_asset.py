@@ -24,6 +24,7 @@ EXPECTED_FILES = {
         "idempotency",
         "ids",
         "lifecycle",
+        "listings",
         "moderation",
         "paging",
         "policy",
@@ -36,6 +37,7 @@ EXPECTED_FILES = {
         "telemetry",
         "validation",
         "views",
+        "votes",
     )
 }
 

@@ -8,7 +8,9 @@ import pytest
 from aws_cdk.assertions import Match
 
 READS = {("GET", "/reviews"), ("GET", "/reviews/{review_id}"), ("GET", "/summaries")}
-WRITES = {("POST", "/reviews"), ("POST", "/reviews/{review_id}/reports")}
+WRITES = {("POST", "/reviews"), ("POST", "/reviews/{review_id}/reports"), ("POST", "/reviews/{review_id}/votes")}
+#: Always IAM, whatever the write authorization: the shop's order system (grant_verify_purchase).
+VERIFIER = {("PUT", "/reviews/{review_id}/verified-purchase")}
 OWNER = {("PATCH", "/reviews/{review_id}"), ("DELETE", "/reviews/{review_id}")}
 MODERATION = {
     ("GET", "/moderation/queue"),
@@ -22,6 +24,8 @@ SERVED = {
     "/reviews",
     "/reviews/{review_id}",
     "/reviews/{review_id}/reports",
+    "/reviews/{review_id}/votes",
+    "/reviews/{review_id}/verified-purchase",
     "/moderation/queue",
     "/moderation/reviews/{review_id}",
     "/moderation/reviews/{review_id}/decision",
@@ -55,9 +59,9 @@ def test_api_is_named_after_the_suffix(defaults):
 @pytest.mark.parametrize(
     ("variant", "expected"),
     [
-        ("Defaults", READS | WRITES | MODERATION),  # no authenticated authors: no owner routes
-        ("CognitoWrites", READS | WRITES | OWNER | MODERATION),
-        ("IamWrites", READS | WRITES | OWNER | MODERATION),
+        ("Defaults", READS | WRITES | VERIFIER | MODERATION),  # no authenticated authors: no owner routes
+        ("CognitoWrites", READS | WRITES | VERIFIER | OWNER | MODERATION),
+        ("IamWrites", READS | WRITES | VERIFIER | OWNER | MODERATION),
     ],
 )
 def test_every_route_is_proxied_to_the_function_with_a_preflight_where_it_serves(synthesized, variant, expected):
@@ -182,6 +186,7 @@ def test_bodies_are_validated_by_the_function_with_the_documented_models(synthes
         ("POST", "/reviews"): schema.review_schema(reviewer_from_principal=True),
         ("PATCH", "/reviews/{review_id}"): schema.review_patch_schema(),
         ("POST", "/reviews/{review_id}/reports"): schema.report_schema(reporter_from_principal=True),
+        ("POST", "/reviews/{review_id}/votes"): schema.vote_schema(voter_from_principal=True),
         ("POST", "/moderation/reviews/{review_id}/decision"): schema.decision_schema(),
         ("POST", "/moderation/erasures"): schema.erasure_schema(),
     }
@@ -199,7 +204,8 @@ def test_bodies_are_validated_by_the_function_with_the_documented_models(synthes
             assert method["RequestValidatorId"] == {"Ref": validator_id}
     # The query parameters GET reads are declared (none required alone: exactly one id is).
     assert found[("GET", "/reviews")]["RequestParameters"] == {
-        f"method.request.querystring.{name}": False for name in ("product_id", "reviewer_id", "limit", "next_token")
+        f"method.request.querystring.{name}": False
+        for name in ("product_id", "reviewer_id", "limit", "next_token", "sort", "rating", "verified")
     }
     assert found[("GET", "/moderation/queue")]["RequestParameters"] == {
         f"method.request.querystring.{name}": False for name in ("limit", "next_token")
@@ -265,7 +271,7 @@ def authorization(template):
 def test_writes_are_open_by_default_reads_always_public_and_moderation_never_open(defaults):
     assert authorization(defaults) == {
         **{route: "NONE" for route in READS | WRITES},
-        **{route: "AWS_IAM" for route in MODERATION},
+        **{route: "AWS_IAM" for route in MODERATION | VERIFIER},
     }
     assert {m["AuthorizationType"] for (verb, _), m in routes(defaults).items() if verb == "OPTIONS"} == {"NONE"}
 
@@ -277,6 +283,7 @@ def test_a_cognito_authorizer_guards_writes_and_authors_and_scopes_guard_moderat
     assert authorization(template) == {
         **{route: "NONE" for route in READS},
         **{route: "COGNITO_USER_POOLS" for route in WRITES | OWNER | MODERATION},
+        **{route: "AWS_IAM" for route in VERIFIER},
     }
     for route in WRITES | OWNER | MODERATION:
         assert found[route]["AuthorizerId"] == {"Ref": authorizer_id}
@@ -294,7 +301,7 @@ def test_iam_write_authorization_signs_writes_and_authors_edits(synthesized):
     template = synthesized.template("IamWrites")
     assert authorization(template) == {
         **{route: "NONE" for route in READS},
-        **{route: "AWS_IAM" for route in WRITES | OWNER | MODERATION},
+        **{route: "AWS_IAM" for route in WRITES | OWNER | MODERATION | VERIFIER},
     }
 
 

@@ -220,7 +220,8 @@ def invoke_grant(template, role_prefix):
     assert statement["Action"] == "execute-api:Invoke" and statement["Effect"] == "Allow"
     stage_id = next(iter(template.find_resources("AWS::ApiGateway::Stage")))
     paths = set()
-    for resource in statement["Resource"]:
+    resources = statement["Resource"]
+    for resource in [resources] if isinstance(resources, dict) else resources:
         parts = resource["Fn::Join"][1]
         assert parts[-2] == {"Ref": stage_id}  # this stage only
         paths.add(parts[-1])
@@ -231,9 +232,14 @@ def test_grant_write_lets_a_principal_write_as_itself_on_this_stage_only(synthes
     assert invoke_grant(synthesized.template("IamWrites"), "Poster") == {
         "/POST/reviews",
         "/POST/reviews/*/reports",
+        "/POST/reviews/*/votes",
         "/PATCH/reviews/*",
         "/DELETE/reviews/*",
     }
+
+
+def test_grant_verify_purchase_lets_the_order_system_mark_verified_purchases_and_nothing_else(synthesized):
+    assert invoke_grant(synthesized.template("IamWrites"), "OrderSystem") == {"/PUT/reviews/*/verified-purchase"}
 
 
 def test_grant_moderate_lets_a_principal_call_every_moderation_route_and_nothing_else(synthesized):

@@ -23,7 +23,16 @@ EVERY_TARGET = sorted(
 )
 
 
-def test_table_has_seed_keys_a_reviewer_index_and_a_sparse_moderation_queue_index(defaults):
+LISTING_INDEXES = {
+    "ByDateIndex": ("listed_id", "S"),
+    "ByRatingIndex": ("listed_rating", "S"),
+    "ByHelpfulIndex": ("listed_helpful", "N"),
+    "ByRatingHelpfulIndex": ("listed_rating_helpful", "N"),
+    "ByVerifiedIndex": ("listed_verified", "S"),
+}
+
+
+def test_table_has_seed_keys_listing_indexes_a_reviewer_index_and_a_sparse_moderation_queue_index(defaults):
     defaults.has_resource_properties(
         "AWS::DynamoDB::Table",
         {
@@ -36,11 +45,25 @@ def test_table_has_seed_keys_a_reviewer_index_and_a_sparse_moderation_queue_inde
                 [
                     {"AttributeName": "product_id", "AttributeType": "S"},
                     {"AttributeName": "review_id", "AttributeType": "S"},
+                    *({"AttributeName": name, "AttributeType": kind} for name, kind in LISTING_INDEXES.values()),
                     {"AttributeName": "reviewer_id", "AttributeType": "S"},
                     {"AttributeName": "moderation_queue", "AttributeType": "S"},
                     {"AttributeName": "queued_at", "AttributeType": "S"},
                 ]
             ),
+            # One local index per listing order (five, DynamoDB's most), all with every attribute: a page is
+            # one Query. Local indexes share the table's capacity: nothing to scale separately.
+            "LocalSecondaryIndexes": [
+                {
+                    "IndexName": index,
+                    "KeySchema": [
+                        {"AttributeName": "product_id", "KeyType": "HASH"},
+                        {"AttributeName": name, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index, (name, _) in LISTING_INDEXES.items()
+            ],
             "GlobalSecondaryIndexes": [
                 {
                     "IndexName": "ReviewerIdIndex",

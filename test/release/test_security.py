@@ -141,6 +141,8 @@ ACKNOWLEDGED_AT = {
     "Api/Default/reviews/{review_id}/PATCH",
     "Api/Default/reviews/{review_id}/DELETE",
     "Api/Default/reviews/{review_id}/reports/POST",
+    "Api/Default/reviews/{review_id}/votes/POST",
+    "Api/Default/reviews/{review_id}/verified-purchase/PUT",
     "Api/Default/moderation/queue/GET",
     "Api/Default/moderation/reviews/{review_id}/GET",
     "Api/Default/moderation/reviews/{review_id}/DELETE",
@@ -153,8 +155,9 @@ ACKNOWLEDGED_AT = {
     "EventsFunction",
     "EventsDeadLetterQueue",
 }
-#: Roles given grant_write or grant_moderate: the grant acknowledges its review-id wildcard on them.
-GRANTEES = {"IamWrites/Poster", "IamWrites/Moderator"}
+#: Roles given grant_write, grant_moderate or grant_verify_purchase: the grant acknowledges its review-id
+#: wildcard on them.
+GRANTEES = {"IamWrites/Poster", "IamWrites/Moderator", "IamWrites/OrderSystem"}
 
 
 def test_every_cdk_nag_acknowledgment_is_on_its_resource_with_a_reason(gated):

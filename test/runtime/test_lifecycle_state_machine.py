@@ -18,22 +18,66 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from lifecycle_calls import (
+    LISTINGS,
     decide,
     delete,
     edit,
     erase,
+    every_page,
+    expected_listing,
     listing,
+    listing_query,
     moderated,
     post,
     queue,
     remove,
     report,
+    verify,
+    vote,
 )
 
 from examples import examples
-from tap_reviews.function_code.reviews_runtime import contract
+from tap_reviews.function_code.reviews_runtime import contract, store
 from tap_reviews.function_code.reviews_runtime.contract import SUMMARY_SORT_KEY
 from tap_reviews.function_code.reviews_runtime.ids import is_review_id
+
+
+def listing_keys(item):
+    """What a stored review carries for votes, verification and the listing indexes."""
+    names = (
+        "helpful_votes",
+        "unhelpful_votes",
+        "helpful_rank",
+        "verified_purchase",
+        "verified_key",
+        *store.LISTED_ATTRIBUTES,
+    )
+    return {name: item[name] for name in names if name in item}
+
+
+def expected_keys(model, review_id):
+    """The same, as the model says they must be: counts from its votes, the listing keys only if published."""
+    yes = sum(model.votes.values())
+    rank = store.helpful_rank(review_id, yes)
+    keys = {
+        "helpful_votes": yes,
+        "unhelpful_votes": len(model.votes) - yes,
+        "helpful_rank": rank,
+        "verified_purchase": model.verified,
+        "verified_key": store.verified_key(review_id, model.verified),
+    }
+    if model.status == "published":
+        keys.update(
+            {
+                "listed_id": review_id,
+                "listed_rating": store.rating_key(model.rating, review_id),
+                "listed_helpful": rank,
+                "listed_rating_helpful": model.rating * contract.RATING_STEP + rank,
+                "listed_verified": store.verified_key(review_id, model.verified),
+            }
+        )
+    return keys
+
 
 #: Steps run, over all examples (the issue's note reports it).
 STEPS = {"count": 0}
@@ -48,6 +92,8 @@ class Model:
     etag: str
     reporters: set[str] = field(default_factory=set)  # everyone who ever reported it (each counts once)
     reports: int = 0  # reports since a moderator last published it
+    votes: dict[str, bool] = field(default_factory=dict)  # each voter's vote
+    verified: bool = False
 
 
 class Lifecycle(RuleBasedStateMachine):
@@ -250,6 +296,50 @@ class Lifecycle(RuleBasedStateMachine):
             assert results["delete"].status == 204
             del self.reviews[victim]
 
+    @precondition(lambda self: self.reviews)
+    @rule(data=st.data(), voter=st.integers(0, 2), helpful=st.booleans())
+    def vote(self, data, voter, helpful):
+        STEPS["count"] += 1
+        review_id = self.pick(data)
+        model = self.reviews[review_id]
+        answer = self.refused(lambda: vote(review_id, self.people[voter], helpful))
+        if model.status == "published":
+            assert answer.status == 204, answer.body
+            model.votes[self.people[voter]] = helpful
+        else:
+            assert answer.status == 404, answer.body
+
+    @precondition(lambda self: self.reviews)
+    @rule(data=st.data())
+    def verify(self, data):
+        STEPS["count"] += 1
+        review_id = self.pick(data)
+        assert verify(review_id).status == 204
+        self.reviews[review_id].verified = True
+
+    @rule(product=st.integers(0, 1), which=st.sampled_from(LISTINGS), limit=st.integers(1, 4))
+    def list_in_any_order(self, product, which, limit):
+        """Any order and filter shows exactly the model's reviews, in its order, each once, page by page."""
+        STEPS["count"] += 1
+        shown = every_page(self.products[product], limit, **listing_query(*which))
+        model = [
+            {
+                "review_id": review_id,
+                "rating": m.rating,
+                "status": m.status,
+                "helpful_votes": sum(m.votes.values()),
+                "verified_purchase": m.verified,
+            }
+            for review_id, m in self.reviews.items()
+            if m.product == self.products[product]
+        ]
+        assert [r["review_id"] for r in shown] == expected_listing(model, *which)
+        for review in shown:
+            m = self.reviews[review["review_id"]]
+            assert review["helpful_votes"] == sum(m.votes.values())
+            assert review["unhelpful_votes"] == len(m.votes) - sum(m.votes.values())
+            assert review["verified_purchase"] is m.verified
+
     # ------------------------------------------------------------------------------------- invariants
 
     @invariant()
@@ -267,6 +357,9 @@ class Lifecycle(RuleBasedStateMachine):
             for stars in range(1, 6):
                 assert int(summary.get(f"rating_{stars}", 0)) == published.count(stars)
             stored.update({i["review_id"]: (product, i["reviewer_id"], int(i["rating"]), i["status"]) for i in reviews})
+            for item in reviews:
+                if item["review_id"] in self.reviews:
+                    assert listing_keys(item) == expected_keys(self.reviews[item["review_id"]], item["review_id"])
             shown = listing(product)
             assert sorted(r["review_id"] for r in shown["reviews"]) == sorted(
                 i["review_id"] for i in reviews if i["status"] == "published"

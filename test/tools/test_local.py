@@ -224,6 +224,7 @@ def test_openapi_document_is_built_from_the_templates_routes_and_models(server, 
     api = served_api(example_assembly, "TapStackdev")
     models = {route.name: route.model for route in api.routes.values() if route.model is not None}
     assert set(models) == {"POST /reviews", "POST /reviews/{review_id}/reports", "POST /moderation/erasures",
+                           "POST /reviews/{review_id}/votes",
                            "POST /moderation/reviews/{review_id}/decision"}  # fmt: skip
     served = request("GET", f"http://127.0.0.1:{server.port}/openapi.json").body
     assert served == openapi_document(

@@ -11,6 +11,7 @@ _SCHEMA_TYPES = {
     "string": apigateway.JsonSchemaType.STRING,
     "integer": apigateway.JsonSchemaType.INTEGER,
     "null": apigateway.JsonSchemaType.NULL,
+    "boolean": apigateway.JsonSchemaType.BOOLEAN,
 }
 _SCHEMA_VERSIONS = {"http://json-schema.org/draft-04/schema#": apigateway.JsonSchemaVersion.DRAFT4}
 

@@ -23,6 +23,7 @@ from ..function_code.reviews_runtime.schema import (
     report_schema,
     review_patch_schema,
     review_schema,
+    vote_schema,
 )
 from .findings import acknowledge_nag, skip_checkov
 from .request_model import json_schema
@@ -68,6 +69,7 @@ class Access(Enum):
     WRITE = "the API's write authorization"
     OWNER = "the review's author, authenticated by the write authorizer or IAM"
     MODERATOR = "moderators"
+    VERIFIER = "IAM principals granted grant_verify_purchase (the shop's order system)"
 
 
 PUBLIC_READS_REASON = (
@@ -166,6 +168,8 @@ def build_rest_api(
     reviews = routes.resource(api.root, contract.RESOURCE_PATH, ["GET", "POST"])
     review = routes.resource(reviews, "{review_id}", ["GET", *(["PATCH", "DELETE"] if owners else [])])
     reports = routes.resource(review, "reports", ["POST"])
+    votes = routes.resource(review, "votes", ["POST"])
+    verified_purchase = routes.resource(review, "verified-purchase", ["PUT"])
     moderation = api.root.add_resource("moderation")
     queue = routes.resource(moderation, "queue", ["GET"])
     moderated = routes.resource(moderation.add_resource("reviews"), "{review_id}", ["GET", "DELETE"])
@@ -195,6 +199,10 @@ def build_rest_api(
         Access.WRITE,
         model=("ReportModel", "A report of abuse.", report_schema(reporter_from_principal=owners)),
     )
+    routes.add(
+        votes, "POST", Access.WRITE, model=("VoteModel", "A helpful vote.", vote_schema(voter_from_principal=owners))
+    )
+    routes.add(verified_purchase, "PUT", Access.VERIFIER)
     routes.add(queue, "GET", Access.MODERATOR, query=contract.QUEUE_QUERY_PARAMETERS)
     routes.add(moderated, "GET", Access.MODERATOR)
     routes.add(moderated, "DELETE", Access.MODERATOR)
@@ -294,6 +302,8 @@ class _Routes:
     ) -> tuple[apigateway.IAuthorizer | None, apigateway.AuthorizationType | None, tuple[str, ...]]:
         if access is Access.PUBLIC:
             return None, None, ()
+        if access is Access.VERIFIER:
+            return None, apigateway.AuthorizationType.IAM, ()
         if access is Access.MODERATOR:
             if self.moderators.authorizer is None:
                 return None, apigateway.AuthorizationType.IAM, ()
@@ -314,6 +324,8 @@ class _Routes:
             return
         authorizer = self.moderators.authorizer if access is Access.MODERATOR else self.write.authorizer
         iam = self.moderators.authorizer is None if access is Access.MODERATOR else self.write.iam
+        if access is Access.VERIFIER:
+            authorizer, iam = None, True
         if authorizer is None and not iam:
             reason = (
                 "Writes need the bearer write token, which the function checks against the SSM SecureString "

@@ -1,4 +1,5 @@
-"""The reviews table: product_id / review_id keys, a reviewer index, the moderation queue, capacity that scales."""
+"""The reviews table: product_id / review_id keys, a local index per listing order, a reviewer index, the
+moderation queue, capacity that scales."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from constructs import Construct
 
 from ..function_code.reviews_runtime import contract
 from .findings import skip_checkov
+
+_ATTRIBUTE_TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
 
 
 def _string_key(name: str) -> dynamodb.Attribute:
@@ -29,7 +32,8 @@ def build_reviews_table(
     encryption_key: kms.IKey | None,
     stream: bool = False,
 ) -> dynamodb.Table:
-    """Create the table, its reviewer index and its moderation queue index; with provisioned billing, scale
+    """Create the table, its listing indexes, its reviewer index and its moderation queue index; with
+    provisioned billing, scale
     each on utilization. With ``stream``, the table's stream carries new images (for events)."""
     provisioned = billing_mode == dynamodb.BillingMode.PROVISIONED
     # Provisioned tables start at the auto-scaling floor; on-demand tables take no capacity at all.
@@ -58,6 +62,14 @@ def build_reviews_table(
         write_capacity=initial_write,
         stream=dynamodb.StreamViewType.NEW_IMAGE if stream else None,
     )
+    # One local index per listing order: sparse (only published reviews carry their keys), projecting every
+    # attribute, so a page is one Query. Local indexes exist only if created with the table.
+    for index_name, sort_key, kind in contract.LISTING_INDEXES:
+        table.add_local_secondary_index(
+            index_name=index_name,
+            sort_key=dynamodb.Attribute(name=sort_key, type=_ATTRIBUTE_TYPES[kind]),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
     table.add_global_secondary_index(
         index_name=contract.REVIEWER_INDEX_NAME,
         partition_key=_string_key(contract.REVIEWER_INDEX_KEY),

@@ -218,16 +218,11 @@ def create_table_request(table_name: str, table: dict[str, Any]) -> dict[str, An
         "KeySchema": table["KeySchema"],
         "AttributeDefinitions": table["AttributeDefinitions"],
         "BillingMode": "PAY_PER_REQUEST",
-        **(
-            {
-                "GlobalSecondaryIndexes": [
-                    {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
-                    for index in table["GlobalSecondaryIndexes"]
-                ]
-            }
-            if table.get("GlobalSecondaryIndexes")
-            else {}
-        ),
+        **{
+            kind: [{key: index[key] for key in ("IndexName", "KeySchema", "Projection")} for index in table[kind]]
+            for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes")
+            if table.get(kind)
+        },
     }
 
 

@@ -29,6 +29,8 @@ RESOURCE_MODERATED_REVIEW: Final = "/moderation/reviews/{review_id}"
 RESOURCE_DECISION: Final = "/moderation/reviews/{review_id}/decision"
 RESOURCE_ERASURES: Final = "/moderation/erasures"
 RESOURCE_SUMMARIES: Final = "/summaries"
+RESOURCE_VOTES: Final = "/reviews/{review_id}/votes"
+RESOURCE_VERIFIED_PURCHASE: Final = "/reviews/{review_id}/verified-purchase"
 #: Routes only the review's author may call (with an authorizer or IAM), and routes only moderators may call.
 OWNER_ROUTES: Final = (("PATCH", RESOURCE_REVIEW), ("DELETE", RESOURCE_REVIEW))
 MODERATOR_ROUTES: Final = (
@@ -40,11 +42,21 @@ MODERATOR_ROUTES: Final = (
 )
 #: Routes anyone may call (reads), and routes that write with the API's write authorization.
 PUBLIC_ROUTES: Final = (("GET", RESOURCE_REVIEWS), ("GET", RESOURCE_REVIEW), ("GET", RESOURCE_SUMMARIES))
-WRITE_ROUTES: Final = (("POST", RESOURCE_REVIEWS), ("POST", RESOURCE_REPORTS))
+WRITE_ROUTES: Final = (("POST", RESOURCE_REVIEWS), ("POST", RESOURCE_REPORTS), ("POST", RESOURCE_VOTES))
+#: Routes only IAM principals the construct's ``grant_verify_purchase`` names may call (the shop's order system).
+VERIFIER_ROUTES: Final = (("PUT", RESOURCE_VERIFIED_PURCHASE),)
 #: Query parameters ``GET /moderation/queue`` reads.
 QUEUE_QUERY_PARAMETERS: Final = ("limit", "next_token")
-#: Query parameters ``GET /reviews`` reads: exactly one of the two ids, then paging.
-LIST_QUERY_PARAMETERS: Final = ("product_id", "reviewer_id", "limit", "next_token")
+#: Query parameters ``GET /reviews`` reads: exactly one of the two ids, then paging; a product's listing also
+#: takes an order, a rating filter and the verified-purchase filter.
+LIST_QUERY_PARAMETERS: Final = ("product_id", "reviewer_id", "limit", "next_token", "sort", "rating", "verified")
+#: ``sort`` values: the default first.
+SORT_NEWEST: Final = "newest"
+SORT_OLDEST: Final = "oldest"
+SORT_HIGHEST: Final = "highest"
+SORT_LOWEST: Final = "lowest"
+SORT_MOST_HELPFUL: Final = "most_helpful"
+SORT_ORDERS: Final = (SORT_NEWEST, SORT_OLDEST, SORT_HIGHEST, SORT_LOWEST, SORT_MOST_HELPFUL)
 #: Query parameters ``GET /summaries`` reads: product ids separated by commas (no product id has one).
 SUMMARY_QUERY_PARAMETERS: Final = ("product_ids",)
 #: The most products one ``GET /summaries`` may ask for: BatchGetItem's limit of 100 keys per request
@@ -105,6 +117,50 @@ IDEMPOTENCY_KEY_PREFIX: Final = "#IDEMPOTENCY#"
 #: Every sort key that is not a review id starts with ``#``, except the summary's (above every id); review
 #: ids start with a digit, so listing sort keys above this floor returns reviews and the summary only.
 REVIEW_SORT_KEY_FLOOR: Final = "#~"
+#: Local secondary indexes over a product's published reviews, one per listing order (their sort keys are
+#: unique, so paging is exact). Only published reviews carry the ``LISTED_*`` attributes: the write that
+#: changes a review's status sets or removes them, so no listing needs a filter. All project every attribute.
+#: - by date: ``LISTED_ID`` = the review id (the summary carries ``SUMMARY_SORT_KEY``, above every id);
+#: - by rating: ``LISTED_RATING`` = ``"<rating>#<review id>"``;
+#: - by helpfulness: ``LISTED_HELPFUL`` = the review's ``HELPFUL_RANK``;
+#: - by rating, then helpfulness: ``LISTED_RATING_HELPFUL`` = rating x ``RATING_STEP`` + ``HELPFUL_RANK``;
+#: - verified purchases first: ``LISTED_VERIFIED`` = the review's ``VERIFIED_KEY``.
+DATE_INDEX_NAME: Final = "ByDateIndex"
+RATING_INDEX_NAME: Final = "ByRatingIndex"
+HELPFUL_INDEX_NAME: Final = "ByHelpfulIndex"
+RATING_HELPFUL_INDEX_NAME: Final = "ByRatingHelpfulIndex"
+VERIFIED_INDEX_NAME: Final = "ByVerifiedIndex"
+LISTED_ID: Final = "listed_id"
+LISTED_RATING: Final = "listed_rating"
+LISTED_HELPFUL: Final = "listed_helpful"
+LISTED_RATING_HELPFUL: Final = "listed_rating_helpful"
+LISTED_VERIFIED: Final = "listed_verified"
+#: (index, its sort key attribute, DynamoDB type) of every listing index.
+LISTING_INDEXES: Final = (
+    (DATE_INDEX_NAME, LISTED_ID, "S"),
+    (RATING_INDEX_NAME, LISTED_RATING, "S"),
+    (HELPFUL_INDEX_NAME, LISTED_HELPFUL, "N"),
+    (RATING_HELPFUL_INDEX_NAME, LISTED_RATING_HELPFUL, "N"),
+    (VERIFIED_INDEX_NAME, LISTED_VERIFIED, "S"),
+)
+#: Every review carries ``HELPFUL_RANK`` = helpful votes x ``HELPFUL_STEP`` + the top 88 bits of its id
+#: (its creation millisecond and 40 random bits, < 10**27): unique within a product, it orders by votes, then
+#: age, and a vote moves it by adding ``HELPFUL_STEP``, without a read. Numbers keep 38 digits in DynamoDB, so
+#: rating x ``RATING_STEP`` + rank stays exact while a review has fewer than 10**10 helpful votes.
+HELPFUL_RANK: Final = "helpful_rank"
+HELPFUL_STEP: Final = 10**27
+RATING_STEP: Final = 10**37
+#: A review's helpful and unhelpful vote counts.
+HELPFUL_VOTES: Final = "helpful_votes"
+UNHELPFUL_VOTES: Final = "unhelpful_votes"
+#: Every review carries ``VERIFIED_KEY``: ``"1#<review id>"`` once a verified purchase, ``"0#<review id>"``
+#: before; ``VERIFIED_PURCHASE`` is the mark itself (a boolean).
+VERIFIED_KEY: Final = "verified_key"
+VERIFIED_PURCHASE: Final = "verified_purchase"
+#: A vote: partition ``VOTE_PREFIX`` + review id, sort key a digest of the review id and the voter's id,
+#: attribute ``helpful`` (a boolean). One per voter per review.
+VOTE_PREFIX: Final = "#VOTE#"
+
 #: Attribute DynamoDB's time to live reads; only idempotency records carry it.
 TIME_TO_LIVE_ATTRIBUTE: Final = "expires_at"
 

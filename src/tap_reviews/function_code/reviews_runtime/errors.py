@@ -29,6 +29,8 @@ DELETE_MODERATED = f"DELETE {contract.RESOURCE_MODERATED_REVIEW}"
 POST_DECISION = f"POST {contract.RESOURCE_DECISION}"
 POST_ERASURE = f"POST {contract.RESOURCE_ERASURES}"
 GET_SUMMARIES = f"GET {contract.RESOURCE_SUMMARIES}"
+POST_VOTE = f"POST {contract.RESOURCE_VOTES}"
+PUT_VERIFIED_PURCHASE = f"PUT {contract.RESOURCE_VERIFIED_PURCHASE}"
 #: Seconds a client should wait before retrying a 503 (the ``Retry-After`` header).
 RETRY_AFTER_SECONDS = 1
 
@@ -40,6 +42,8 @@ EVERY_ROUTE = (
     PATCH_REVIEW,
     DELETE_REVIEW,
     POST_REPORT,
+    POST_VOTE,
+    PUT_VERIFIED_PURCHASE,
     GET_QUEUE,
     GET_MODERATED,
     DELETE_MODERATED,
@@ -48,13 +52,24 @@ EVERY_ROUTE = (
     GET_SUMMARIES,
 )
 #: Routes with a JSON body, and routes naming one review in their path.
-BODY_ROUTES = (POST_REVIEWS, PATCH_REVIEW, POST_REPORT, POST_DECISION, POST_ERASURE)
-REVIEW_ROUTES = (GET_REVIEW, PATCH_REVIEW, DELETE_REVIEW, POST_REPORT, GET_MODERATED, DELETE_MODERATED, POST_DECISION)
+BODY_ROUTES = (POST_REVIEWS, PATCH_REVIEW, POST_REPORT, POST_VOTE, POST_DECISION, POST_ERASURE)
+REVIEW_ROUTES = (
+    GET_REVIEW,
+    PATCH_REVIEW,
+    DELETE_REVIEW,
+    POST_REPORT,
+    POST_VOTE,
+    PUT_VERIFIED_PURCHASE,
+    GET_MODERATED,
+    DELETE_MODERATED,
+    POST_DECISION,
+)
 #: Routes that write, and those an authenticated caller (author or moderator) calls.
 WRITE_ROUTES = tuple(route for route in EVERY_ROUTE if not route.startswith("GET "))
 AUTHENTICATED_ROUTES = (
     PATCH_REVIEW,
     DELETE_REVIEW,
+    PUT_VERIFIED_PURCHASE,
     GET_QUEUE,
     GET_MODERATED,
     DELETE_MODERATED,
@@ -63,7 +78,7 @@ AUTHENTICATED_ROUTES = (
 )
 #: Routes that may be IAM-authorized: the moderators' by default, the authors' and writes with
 #: ``iam_write_authorization``.
-IAM_ROUTES = (POST_REVIEWS, POST_REPORT, *AUTHENTICATED_ROUTES)
+IAM_ROUTES = (POST_REVIEWS, POST_REPORT, POST_VOTE, *AUTHENTICATED_ROUTES)
 #: Routes that honour ``If-Match`` (required where a stale write could lose an update).
 CONDITIONAL_ROUTES = (PATCH_REVIEW, DELETE_REVIEW, DELETE_MODERATED, POST_DECISION)
 
@@ -90,8 +105,8 @@ class Error(Enum):
     )
     INVALID_QUERY = (
         400,
-        "No id or both ids, a bad id, a bad `limit`, more than 100 `product_ids`, an unknown query parameter, "
-        "or one given twice.",
+        "No id or both ids, a bad id, a bad `limit`, `sort`, `rating` or `verified` (or a combination no index "
+        "serves), more than 100 `product_ids`, an unknown query parameter, or one given twice.",
         (GET_REVIEWS, GET_QUEUE, GET_SUMMARIES),
         (),
     )
@@ -108,13 +123,13 @@ class Error(Enum):
         401,
         "The caller is not authenticated: the API's authorizer refused the token, or the API has a write token "
         "and the `Authorization: Bearer` token is missing or wrong (with `WWW-Authenticate`).",
-        (POST_REVIEWS, POST_REPORT, *AUTHENTICATED_ROUTES),
+        (POST_REVIEWS, POST_REPORT, POST_VOTE, *AUTHENTICATED_ROUTES),
         ("UNAUTHORIZED",),
     )
     FORBIDDEN = (
         403,
-        "The caller may not do this: `reviewer_id` (or `reporter_id`) is not the authenticated caller, the review "
-        "is someone else's, or API Gateway refused the request (an authorizer's or IAM's deny, a moderator "
+        "The caller may not do this: `reviewer_id` (or `reporter_id`, `voter_id`) is not the authenticated caller, "
+        "the review is someone else's, or API Gateway refused the request (an authorizer's or IAM's deny, a moderator "
         "scope missing, a bad or expired signature, WAF; `details` has API Gateway's reason).",
         EVERY_ROUTE,
         ("ACCESS_DENIED", "INVALID_SIGNATURE", "EXPIRED_TOKEN", "WAF_FILTERED", "INVALID_API_KEY"),

@@ -27,6 +27,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     (contract.RESOURCE_REVIEW, "PATCH"): ("lifecycle", "edit_review"),
     (contract.RESOURCE_REVIEW, "DELETE"): ("lifecycle", "delete_review"),
     (contract.RESOURCE_REPORTS, "POST"): ("lifecycle", "report_review"),
+    (contract.RESOURCE_VOTES, "POST"): ("votes", "vote"),
+    (contract.RESOURCE_VERIFIED_PURCHASE, "PUT"): ("votes", "verify_purchase"),
     (contract.RESOURCE_QUEUE, "GET"): ("moderation", "queue"),
     (contract.RESOURCE_MODERATED_REVIEW, "GET"): ("moderation", "get_review"),
     (contract.RESOURCE_MODERATED_REVIEW, "DELETE"): ("moderation", "remove"),

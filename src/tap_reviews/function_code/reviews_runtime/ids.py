@@ -27,3 +27,11 @@ def new_review_id(now_ms: int | None = None) -> str:
 def is_review_id(text: str) -> bool:
     """True when ``text`` is shaped like an id this API issues."""
     return REVIEW_ID.fullmatch(text) is not None
+
+
+def value_of(review_id: str) -> int:
+    """The 128-bit number ``review_id`` spells (its first 48 bits are the creation millisecond)."""
+    value = 0
+    for character in review_id:
+        value = (value << 5) | _CROCKFORD.index(character)
+    return value

@@ -78,11 +78,27 @@ def written(request: Request, version: Version) -> dict[str, Any]:
 
 
 def update_review(
-    version: Version, *, sets: dict[str, Any], removes: tuple[str, ...], author: str | None
+    version: Version,
+    *,
+    sets: dict[str, Any],
+    removes: tuple[str, ...],
+    author: str | None,
+    listed: bool,
 ) -> dict[str, Any]:
-    """The transaction item that sets and removes attributes of the review at ``version``, if it still is."""
+    """The transaction item that sets and removes attributes of the review at ``version``, if it still is.
+
+    ``listed``: the review is published after the update, so it carries its listing keys (set from its new
+    rating and copied from its votes and verification as stored); otherwise they are removed.
+    """
     condition, names, values = version_condition(version, author=author)
-    expression, aliases = _update_expression(tuple(sets), removes)
+    rating = sets.get("rating", version.rating)
+    if listed:
+        sets = {**sets, **store.listed_sets(version.review_id, rating)}
+    else:
+        removes += store.LISTED_ATTRIBUTES
+    expression, aliases = _update_expression(tuple(sets), removes, listed)
+    if listed:
+        values[":rating_step"] = rating * contract.RATING_STEP
     return {
         "Update": {
             "TableName": table_name(),
@@ -98,11 +114,14 @@ def update_review(
 
 
 @functools.lru_cache(maxsize=64)
-def _update_expression(sets: tuple[str, ...], removes: tuple[str, ...]) -> tuple[str, dict[str, str]]:
-    """``SET #s0 = :s0, ... REMOVE #r0, ...`` and its name aliases (a handful of shapes, made once each)."""
+def _update_expression(sets: tuple[str, ...], removes: tuple[str, ...], listed: bool) -> tuple[str, dict[str, str]]:
+    """``SET #s0 = :s0, ... REMOVE #r0, ...`` and its name aliases (a handful of shapes, made once each); with
+    ``listed`` also the listing keys copied from the stored review."""
     set_names = {f"#s{index}": name for index, name in enumerate(sets)}
     remove_names = {f"#r{index}": name for index, name in enumerate(removes)}
     expression = "SET " + ", ".join(f"{alias} = :s{alias[2:]}" for alias in set_names)
+    if listed:
+        expression += ", " + store.LISTED_COPIES
     if removes:
         expression += " REMOVE " + ", ".join(remove_names)
     return expression, {**set_names, **remove_names}
@@ -141,7 +160,7 @@ def edit_review(request: Request) -> dict[str, Any]:
         else:
             sets["comment"] = patch["comment"]
     items = [
-        update_review(version, sets=sets, removes=removes, author=author),
+        update_review(version, sets=sets, removes=removes, author=author, listed=status == contract.STATUS_PUBLISHED),
         store.summary_update(
             version.product_id,
             (version.status, version.rating),
@@ -317,6 +336,7 @@ def _hold(version: Version) -> None:
             },
             removes=(),
             author=None,
+            listed=False,
         ),
         store.summary_update(
             version.product_id,

@@ -102,7 +102,7 @@ def decide(request: Request) -> dict[str, Any]:
         **({} if publish else {"reason": payload["reason"]}),
     )
     items = [
-        update_review(version, sets=sets, removes=removes, author=None),
+        update_review(version, sets=sets, removes=removes, author=None, listed=publish),
         store.summary_update(version.product_id, (version.status, version.rating), (status, version.rating), change),
     ]
     answer = commit_version(request, items, following, claim, author=None)

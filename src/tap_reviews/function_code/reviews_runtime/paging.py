@@ -1,4 +1,5 @@
-"""``next_token``: the opaque cursor that pages through a listing.
+"""``next_token``: the opaque cursor that pages through a reviewer's listing and the moderation queue (a
+product's listings have their own, in ``listings.py``).
 
 A token is the DynamoDB key of the last review on a page, base64url JSON. It carries nothing the caller
 could not read anyway (the keys of reviews it was just shown), so it is not encrypted; it is checked
@@ -17,7 +18,6 @@ from .errors import ApiError, Error
 from .schema import ID_SCHEMAS
 from .validation import problems
 
-PRODUCT_KEY = (contract.PARTITION_KEY, contract.SORT_KEY)
 REVIEWER_KEY = (contract.REVIEWER_INDEX_KEY, contract.SORT_KEY, contract.PARTITION_KEY)
 QUEUE_KEY = (
     contract.MODERATION_QUEUE_KEY,
@@ -63,8 +63,3 @@ def decode(token: str, key_names: tuple[str, ...], partition_value: str) -> dict
     if contract.MODERATION_QUEUE_SORT_KEY in key and not QUEUED_AT.fullmatch(key[contract.MODERATION_QUEUE_SORT_KEY]):
         raise _invalid("not a key of this listing")
     return key
-
-
-def key_names_for(by_product: bool) -> tuple[str, ...]:
-    """The key attributes a page ends on: the table's key, or the reviewer index's key plus the table's."""
-    return PRODUCT_KEY if by_product else REVIEWER_KEY

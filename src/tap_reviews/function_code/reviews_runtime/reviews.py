@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import auth, changes, contract, idempotency, ids, paging, policy, store, validation
+from . import auth, changes, contract, idempotency, ids, listings, policy, store, validation
 from .errors import ApiError, Error
 from .etag import Version, none_match
 from .protocol import Request, respond
@@ -70,6 +70,7 @@ def create_review(request: Request) -> dict[str, Any]:
             **policy.queue_attributes(status, "created", created_at),
         }
     )
+    review.update(store.new_review_attributes(review[contract.SORT_KEY], review["rating"], status))
     product_id, review_id = review[contract.PARTITION_KEY], review[contract.SORT_KEY]
     items = [store.put_new(review), store.put_new(store.locator(review))]
     one_each = policy.one_review_per_reviewer()
@@ -145,6 +146,10 @@ def refuse_unknown_query(request: Request, known: tuple[str, ...]) -> None:
         )
 
 
+#: ``rating``: one star (``4``) or a range (``3-5``).
+RATING_FILTER = validation.compiled_pattern("^([1-5])(?:-([1-5]))?$")
+
+
 def _listing_request(request: Request) -> tuple[str, str, int, str | None]:
     """The listing asked for: (id name, id, page size, next_token); ApiError 400 for anything off."""
     refuse_unknown_query(request, contract.LIST_QUERY_PARAMETERS)
@@ -160,30 +165,65 @@ def _listing_request(request: Request) -> tuple[str, str, int, str | None]:
     return partition_name, partition_value, page_size(request), values["next_token"]
 
 
-def list_reviews(request: Request) -> dict[str, Any]:
-    """Answer one page of a product's or a reviewer's published reviews, newest first.
+def product_listing(request: Request, product_id: str) -> listings.Listing:
+    """The order and filters of a product listing (``sort``, ``rating``, ``verified``); ApiError 400 for values
+    out of range or combinations no index serves."""
+    order = request.single("sort") or contract.SORT_NEWEST
+    rating = request.single("rating")
+    verified = request.single("verified")
+    problems = []
+    if order not in contract.SORT_ORDERS:
+        problems.append(f"sort: must be one of {', '.join(contract.SORT_ORDERS)}")
+    low, high = 1, 5
+    if rating is not None:
+        match = RATING_FILTER.search(rating)
+        if match is None or int(match[2] or match[1]) < int(match[1]):
+            problems.append("rating: must be one star from 1 to 5 (4) or a range (3-5)")
+        else:
+            low, high = int(match[1]), int(match[2] or match[1])
+    if verified not in (None, "true", "false"):
+        problems.append("verified: must be true or false")
+    only_verified = verified == "true"
+    if only_verified and (order not in (contract.SORT_NEWEST, contract.SORT_OLDEST) or rating is not None):
+        problems.append("verified: combines with sort=newest or sort=oldest and no rating filter only")
+    if problems:
+        raise ApiError(Error.INVALID_QUERY, "The listing's order or filter is not valid.", problems)
+    return listings.Listing(product_id, order, low, high, only_verified)
 
-    A product's first page and its summary come from one Query; a later page reads the summary beside it.
+
+def list_reviews(request: Request) -> dict[str, Any]:
+    """Answer one page of a product's or a reviewer's published reviews.
+
+    A product's reviews come in the order and with the filters asked for (``listings.py``), each page from
+    one index; its first page in the default order (newest first, no filter) holds the product's summary,
+    from the same Query. A reviewer's come newest first.
 
     ``next_token`` comes back exactly when more reviews follow: the page reads one review more than it
     shows, and only that one's existence makes a token.
     """
     partition_name, value, limit, token = _listing_request(request)
-    by_product = partition_name == contract.PARTITION_KEY
-    key_names = paging.key_names_for(by_product)
-    start_key = paging.decode(token, key_names, value) if token else None
-    summary = None
-    if by_product and start_key is None:  # a product page: its first reviews and its summary in one Query
-        reviews, summary = store.product_page(value, limit + 1, REVIEW_FIELDS)
-    else:
-        reviews = store.reviews_page(
-            partition_name=partition_name,
-            partition_value=value,
-            index_name=None if by_product else contract.REVIEWER_INDEX_NAME,
-            limit=limit + 1,
-            start_key=start_key,
-            fields=REVIEW_FIELDS,
+    if partition_name == contract.PARTITION_KEY:
+        listing = product_listing(request, value)
+        cursor = listings.decode(token, listing) if token else None
+        reviews, summary = listings.page(listing, limit + 1, cursor, REVIEW_FIELDS)
+        page = reviews[:limit]
+        return respond(
+            request,
+            200,
+            {
+                "reviews": [public(review) for review in page],
+                "count": len(page),
+                "next_token": listings.encode(listing, page[-1]) if len(reviews) > limit else None,
+                "summary": summary,
+            },
         )
+    if any(request.single(name) is not None for name in ("sort", "rating", "verified")):
+        raise ApiError(Error.INVALID_QUERY, "sort, rating and verified apply to a product's reviews only.")
+    from . import paging  # only reviewer listings (and the moderators' queue) page by table keys
+
+    key_names = paging.REVIEWER_KEY
+    start_key = paging.decode(token, key_names, value) if token else None
+    reviews = store.reviews_page(reviewer_id=value, limit=limit + 1, start_key=start_key, fields=REVIEW_FIELDS)
     page = reviews[:limit]
     more = len(reviews) > limit
     body: dict[str, Any] = {
@@ -191,6 +231,4 @@ def list_reviews(request: Request) -> dict[str, Any]:
         "count": len(page),
         "next_token": paging.encode({name: page[-1][name] for name in key_names}) if more else None,
     }
-    if by_product:
-        body["summary"] = summary if summary is not None else store.product_summary(value)
     return respond(request, 200, body)

@@ -166,6 +166,25 @@ def report_schema(*, reporter_from_principal: bool = False) -> dict[str, Any]:
     }
 
 
+def vote_schema(*, voter_from_principal: bool = False) -> dict[str, Any]:
+    """The JSON Schema of ``POST /reviews/{review_id}/votes``.
+
+    Args:
+        voter_from_principal: API Gateway authenticates callers, who then are the voter (the body may leave
+            ``voter_id`` out). Default: False (``voter_id`` is required).
+    """
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "Vote",
+        "description": "Whether the review helped the voter (as reviewer ids are given); one vote per voter per "
+        "review, which a later vote replaces.",
+        "type": "object",
+        "properties": {"voter_id": ID_SCHEMAS[contract.REVIEWER_INDEX_KEY], "helpful": {"type": "boolean"}},
+        "required": ["helpful"] if voter_from_principal else ["helpful", "voter_id"],
+        "additionalProperties": False,
+    }
+
+
 def erasure_schema() -> dict[str, Any]:
     """The JSON Schema of ``POST /moderation/erasures``: whose reviews to erase."""
     return {

@@ -4,7 +4,10 @@ Item kinds, all under the construct's key schema (``product_id``, ``review_id``)
 
 - a review: ``(product_id, <review id>)`` with ``reviewer_id`` (so it is in the reviewer index), ``rating``,
   ``comment``, ``created_at``, ``updated_at``, ``status``, ``version``, its reports and the moderator's last
-  decision; while pending also ``moderation_queue`` and ``queued_at`` (so it is in the moderation queue);
+  decision, its vote counts and helpful rank, its verified-purchase mark; while pending also
+  ``moderation_queue`` and ``queued_at`` (so it is in the moderation queue); while published its keys in the
+  five listing indexes (``LISTED_ATTRIBUTES``, see ``contract.LISTING_INDEXES``);
+- a vote: ``("#VOTE#<review id>", <digest of review id and voter>)`` with ``helpful``;
 - its locator: ``("#REVIEW#<review id>", "#REVIEW")`` with ``of_product``, to find a review by id alone;
 - a product's summary: ``(product_id, "~SUMMARY")`` with ``review_count``, ``rating_total`` and
   ``rating_1`` ... ``rating_5`` over its published reviews, and ``last_change``, the change that last wrote
@@ -15,9 +18,9 @@ Item kinds, all under the construct's key schema (``product_id``, ``review_id``)
 
 Every change to a review updates its summary in the same transaction, by the difference between what the
 old and the new version count: so the summary always equals a recount of the product's published reviews.
-Only reviews and the summary have a sort key above ``REVIEW_SORT_KEY_FLOOR``, and the summary's sorts above
-every review id: so a product's newest-first listing reads the summary first, in the same Query, and a
-filter on ``status`` (which summaries lack) leaves only reviews.
+Only reviews and the summary have a sort key above ``REVIEW_SORT_KEY_FLOOR``. The summary also carries a key
+in the date index, above every review id: so a product's newest-first listing reads the summary first, in the
+same Query (``listings.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import contract, deadline
+from . import contract, deadline, ids
 from .dynamo import dynamodb, from_item, table_name, to_item
 from .errors import Unavailable
 from .idempotency import KeyTaken
@@ -89,6 +92,69 @@ def marker_key(product_id: str, reviewer_id: str) -> dict[str, Any]:
 
 def summary_key(product_id: str) -> dict[str, Any]:
     return to_item({contract.PARTITION_KEY: product_id, contract.SORT_KEY: contract.SUMMARY_SORT_KEY})
+
+
+# ------------------------------------------------------------------------------------ the listing indexes
+
+#: What a published review carries for the listing indexes, and what leaves them when it is not.
+LISTED_ATTRIBUTES = (
+    contract.LISTED_ID,
+    contract.LISTED_RATING,
+    contract.LISTED_HELPFUL,
+    contract.LISTED_RATING_HELPFUL,
+    contract.LISTED_VERIFIED,
+)
+#: The listing keys an update copies from the review as stored (a vote or a verification may have moved them
+#: since the caller's ETag); ``:rating_step`` is the review's rating times ``RATING_STEP``.
+LISTED_COPIES = (
+    f"{contract.LISTED_HELPFUL} = {contract.HELPFUL_RANK}, "
+    f"{contract.LISTED_RATING_HELPFUL} = {contract.HELPFUL_RANK} + :rating_step, "
+    f"{contract.LISTED_VERIFIED} = {contract.VERIFIED_KEY}"
+)
+
+
+def rating_key(rating: int, review_id: str) -> str:
+    """The review's key in the rating index: rating, then id (``"5#01J..."``)."""
+    return f"{rating}#{review_id}"
+
+
+def helpful_rank(review_id: str, helpful_votes: int = 0) -> int:
+    """``HELPFUL_RANK`` of a review with ``helpful_votes``: votes, then the top 88 bits of its id."""
+    return helpful_votes * contract.HELPFUL_STEP + (ids.value_of(review_id) >> 40)
+
+
+def verified_key(review_id: str, verified: bool) -> str:
+    return ("1#" if verified else "0#") + review_id
+
+
+def new_review_attributes(review_id: str, rating: int, status: str) -> dict[str, Any]:
+    """What a new review carries besides its fields: no votes, not verified, and when published its listing
+    keys."""
+    rank = helpful_rank(review_id)
+    attributes: dict[str, Any] = {
+        contract.HELPFUL_VOTES: 0,
+        contract.UNHELPFUL_VOTES: 0,
+        contract.HELPFUL_RANK: rank,
+        contract.VERIFIED_PURCHASE: False,
+        contract.VERIFIED_KEY: verified_key(review_id, False),
+    }
+    if status == contract.STATUS_PUBLISHED:
+        attributes.update(
+            {
+                contract.LISTED_ID: review_id,
+                contract.LISTED_RATING: rating_key(rating, review_id),
+                contract.LISTED_HELPFUL: rank,
+                contract.LISTED_RATING_HELPFUL: rating * contract.RATING_STEP + rank,
+                contract.LISTED_VERIFIED: verified_key(review_id, False),
+            }
+        )
+    return attributes
+
+
+def listed_sets(review_id: str, rating: int) -> dict[str, Any]:
+    """The listing keys an update of a review that is (or becomes) published sets by value, with
+    ``LISTED_COPIES`` beside them."""
+    return {contract.LISTED_ID: review_id, contract.LISTED_RATING: rating_key(rating, review_id)}
 
 
 def put_new(item: dict[str, Any]) -> dict[str, Any]:
@@ -152,9 +218,12 @@ def change_record(change: str, review_id: str, *, at: str | None = None, **field
     }
 
 
-#: Every summary update adds to all the counts (zero to those that stay) and records the change.
+#: Every summary update adds to all the counts (zero to those that stay) and records the change; the summary
+#: sits at the top of the date index, so a product's newest reviews and its summary are one Query.
 _SUMMARY_EXPRESSION = (
-    "ADD " + ", ".join(f"{name} :{name}" for name in summary_delta(None, None)) + " SET last_change = :change"
+    "ADD "
+    + ", ".join(f"{name} :{name}" for name in summary_delta(None, None))
+    + f" SET last_change = :change, {contract.LISTED_ID} = :summary_key"
 )
 
 
@@ -167,7 +236,11 @@ def summary_update(product_id: str, before: State, after: State, change: dict[st
             "Key": summary_key(product_id),
             "UpdateExpression": _SUMMARY_EXPRESSION,
             "ExpressionAttributeValues": to_item(
-                {**{f":{name}": value for name, value in delta.items()}, ":change": change}
+                {
+                    **{f":{name}": value for name, value in delta.items()},
+                    ":change": change,
+                    ":summary_key": contract.SUMMARY_SORT_KEY,
+                }
             ),
         }
     }
@@ -258,7 +331,7 @@ def idempotency_record(partition_key: str) -> dict[str, Any] | None:
     return record if record is not None and record[contract.TIME_TO_LIVE_ATTRIBUTE] >= int(time.time()) else None
 
 
-def _query_until(request: dict[str, Any], limit: int, start_key: dict[str, Any] | None) -> list[dict[str, Any]]:
+def query_until(request: dict[str, Any], limit: int, start_key: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Up to ``limit`` items the query returns after ``start_key``. A Query stops at 1 MB of data (and a
     filter may drop items), so it goes on from where DynamoDB stopped until it has ``limit`` or none are left."""
     found: list[dict[str, Any]] = []
@@ -275,75 +348,45 @@ def _query_until(request: dict[str, Any], limit: int, start_key: dict[str, Any] 
 
 
 @functools.lru_cache(maxsize=8)
-def _projection(fields: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+def projection(fields: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     """``#f0, #f1, ...`` and the names they stand for (``status`` and ``comment`` are reserved words)."""
     names = {f"#f{index}": name for index, name in enumerate(fields)}
     return ", ".join(names), names
 
 
-def _listing(
-    partition_name: str, partition_value: str, index_name: str | None, fields: tuple[str, ...]
-) -> dict[str, Any]:
-    """The Query of a product's (table) or a reviewer's (index) published reviews, newest first, reading
-    ``fields`` of each item only (reviews carry more: reports, reporters, the moderator's decision)."""
-    projection, projected = _projection(fields)
+def reviews_page(
+    *, reviewer_id: str, limit: int, start_key: dict[str, str] | None, fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` published reviews of a reviewer (their index), newest first, after ``start_key``, with
+    their ``fields`` (which must hold the index's key); fewer only when no more exist. (A product's listings
+    are in ``listings.py``.)"""
+    projected_fields, projected = projection(fields)
     request: dict[str, Any] = {
         "TableName": table_name(),
+        "IndexName": contract.REVIEWER_INDEX_NAME,
         "KeyConditionExpression": "#pk = :value AND #sk > :floor",
         "FilterExpression": "#status = :published",
-        "ProjectionExpression": projection,
+        "ProjectionExpression": projected_fields,
         "ExpressionAttributeNames": {
-            "#pk": partition_name,
+            "#pk": contract.REVIEWER_INDEX_KEY,
             "#sk": contract.SORT_KEY,
             "#status": "status",
             **projected,
         },
         "ExpressionAttributeValues": to_item(
             {
-                ":value": partition_value,
+                ":value": reviewer_id,
                 ":floor": contract.REVIEW_SORT_KEY_FLOOR,
                 ":published": contract.STATUS_PUBLISHED,
             }
         ),
         "ScanIndexForward": False,
     }
-    if index_name:
-        request["IndexName"] = index_name
-    return request
-
-
-def reviews_page(
-    *,
-    partition_name: str,
-    partition_value: str,
-    index_name: str | None,
-    limit: int,
-    start_key: dict[str, str] | None,
-    fields: tuple[str, ...],
-) -> list[dict[str, Any]]:
-    """Up to ``limit`` published reviews of a product (table) or a reviewer (index), newest first, after
-    ``start_key``, with their ``fields`` (which must hold the listing's key); fewer only when no more exist."""
-    return _query_until(_listing(partition_name, partition_value, index_name, fields), limit, start_key)
+    return query_until(request, limit, start_key)
 
 
 #: The summary's counts, without ``last_change`` (which only the stream reads).
 SUMMARY_FIELDS = ("review_count", "rating_total", *(f"rating_{stars}" for stars in RATINGS))
-
-
-def product_page(product_id: str, limit: int, fields: tuple[str, ...]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The first ``limit`` published reviews of a product, newest first, with their ``fields``, and its
-    summary, from one Query.
-
-    The summary's sort key sorts above every review id, so a newest-first Query meets it first; the filter
-    keeps it with the published reviews. The page and the summary are then one read, never out of step.
-    """
-    request = _listing(contract.PARTITION_KEY, product_id, None, (*fields, *SUMMARY_FIELDS))
-    # A filter may not name key attributes: the summary is the one item with a review count.
-    request["FilterExpression"] = "#status = :published OR attribute_exists(review_count)"
-    found = _query_until(request, limit + 1, None)
-    if found and found[0][contract.SORT_KEY] == contract.SUMMARY_SORT_KEY:
-        return found[1:], summary_of(found[0])
-    return found[:limit], summary_of({})  # a product nobody has reviewed has no summary yet
 
 
 def queue_page(*, limit: int, start_key: dict[str, str] | None) -> list[dict[str, Any]]:
@@ -356,7 +399,7 @@ def queue_page(*, limit: int, start_key: dict[str, str] | None) -> list[dict[str
         "ExpressionAttributeValues": to_item({":pending": contract.STATUS_PENDING}),
         "ScanIndexForward": True,
     }
-    return _query_until(request, limit, start_key)
+    return query_until(request, limit, start_key)
 
 
 def reviewer_items(reviewer_id: str, limit: int) -> list[dict[str, Any]]:
@@ -368,7 +411,7 @@ def reviewer_items(reviewer_id: str, limit: int) -> list[dict[str, Any]]:
         "ExpressionAttributeNames": {"#reviewer": contract.REVIEWER_INDEX_KEY},
         "ExpressionAttributeValues": to_item({":reviewer": reviewer_id}),
     }
-    return _query_until(request, limit, None)
+    return query_until(request, limit, None)
 
 
 def moderation_backlog() -> tuple[int, str | None]:
@@ -380,7 +423,7 @@ def moderation_backlog() -> tuple[int, str | None]:
         "ExpressionAttributeNames": {"#queue": contract.MODERATION_QUEUE_KEY},
         "ExpressionAttributeValues": to_item({":pending": contract.STATUS_PENDING}),
     }
-    oldest = _query_until(request, 1, None)
+    oldest = query_until(request, 1, None)
     count = 0
     next_key = None
     while True:

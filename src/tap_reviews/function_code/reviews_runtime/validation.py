@@ -47,6 +47,8 @@ def _is_type(value: Any, name: str) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if name == "null":
         return value is None
+    if name == "boolean":
+        return isinstance(value, bool)
     raise UnsupportedSchemaError(f"type {name!r} is not supported")
 
 

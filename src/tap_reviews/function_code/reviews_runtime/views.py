@@ -10,7 +10,19 @@ from .etag import Version
 from .protocol import Request
 
 #: The fields of a review as anyone sees it, in order; absent ones show as null.
-REVIEW_FIELDS = ("review_id", "product_id", "reviewer_id", "rating", "comment", "created_at", "updated_at", "status")
+REVIEW_FIELDS = (
+    "review_id",
+    "product_id",
+    "reviewer_id",
+    "rating",
+    "comment",
+    "created_at",
+    "updated_at",
+    "status",
+    contract.HELPFUL_VOTES,
+    contract.UNHELPFUL_VOTES,
+    contract.VERIFIED_PURCHASE,
+)
 #: What moderators see besides: reports since the last decision, why and since when it waits, the decision.
 MODERATION_FIELDS = ("reports", "queued_at", "queued_because", "decision", "reason", "decided_at", "decided_by")
 

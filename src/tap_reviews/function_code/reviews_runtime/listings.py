@@ -1,0 +1,280 @@
+"""A product's published reviews in five orders, filtered by rating or verified purchase: every page from the
+listing index made for it, without a filter expression.
+
+Each (order, filter) reads one or more *streams*: a Query of one local secondary index over a stretch of its
+sort key, which holds exactly the reviews the listing shows, in its order (``contract.LISTING_INDEXES``).
+
+| order | no filter | one star | a range of stars |
+|---|---|---|---|
+| newest, oldest | date index | rating index, that star | one stream per star, merged by id |
+| highest, lowest | rating index | rating index | rating index, that range |
+| most helpful | helpful index | rating-then-helpful index, that star | one stream per star, merged by rank |
+
+``verified=true`` takes the verified index (newest or oldest, no rating filter: the five local indexes a table
+may have are all in use). A product's first page in the default order holds its summary, the top item of the
+date index, so the product page is one Query.
+
+Every page reads ``limit + 1`` reviews past the cursor from each stream; the extra one says whether a next page
+exists. The cursor (``next_token``) is the last review's id, rating and helpful rank: each stream's start key
+follows from it, and since every index key is unique, a page starts exactly after the last review shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import heapq
+import json
+from collections.abc import Callable
+from typing import Any
+
+from . import contract, ids, store
+from .dynamo import table_name, to_item
+from .errors import ApiError, Error
+
+#: The top of the date index, where the summary sits (``~`` is above every review id).
+_ABOVE_REVIEWS = "~"
+
+
+class Listing:
+    """What a product listing shows: ``order`` (``contract.SORT_ORDERS``), the stars from ``low`` to ``high``
+    (1 to 5 when unfiltered), and only verified purchases or all. (Plain classes here, not dataclasses: a
+    dataclass is generated code that every cold start compiles.)"""
+
+    __slots__ = ("product_id", "order", "low", "high", "verified")
+
+    def __init__(
+        self, product_id: str, order: str = contract.SORT_NEWEST, low: int = 1, high: int = 5, verified: bool = False
+    ) -> None:
+        self.product_id, self.order, self.low, self.high, self.verified = product_id, order, low, high, verified
+
+    @property
+    def is_product_page(self) -> bool:
+        """The default listing, whose first page holds the product's summary."""
+        return self.order == contract.SORT_NEWEST and (self.low, self.high) == (1, 5) and not self.verified
+
+    @property
+    def signature(self) -> str:
+        """What a token records of the listing it belongs to."""
+        return f"{self.order}:{self.low}-{self.high}:{int(self.verified)}"
+
+
+class Cursor:
+    """The last review a page showed: its id, rating and helpful rank."""
+
+    __slots__ = ("review_id", "rating", "rank")
+
+    def __init__(self, review_id: str, rating: int, rank: int) -> None:
+        self.review_id, self.rating, self.rank = review_id, rating, rank
+
+
+class _Stream:
+    """One Query: an index, its sort key, the condition on it, the direction, and where a cursor puts its
+    start (the sort key value after which the stream goes on)."""
+
+    __slots__ = ("index_name", "sort_key", "condition", "values", "forward", "start")
+
+    def __init__(
+        self,
+        index_name: str,
+        sort_key: str,
+        condition: str,
+        values: dict[str, Any],
+        forward: bool,
+        start: Callable[[Cursor], Any],
+    ) -> None:
+        self.index_name, self.sort_key, self.condition, self.values = index_name, sort_key, condition, values
+        self.forward, self.start = forward, start
+
+
+def _star_range(star: int) -> tuple[int, int]:
+    return star * contract.RATING_STEP, (star + 1) * contract.RATING_STEP - 1
+
+
+def streams(listing: Listing) -> list[_Stream]:
+    """The Queries a page of ``listing`` reads, in no particular order (their pages are merged)."""
+    newest = listing.order == contract.SORT_NEWEST
+    stars = range(listing.low, listing.high + 1)
+    if listing.verified:
+        return [
+            _Stream(
+                contract.VERIFIED_INDEX_NAME,
+                contract.LISTED_VERIFIED,
+                "begins_with(#sk, :prefix)",
+                {":prefix": "1#"},
+                not newest,
+                lambda cursor: store.verified_key(cursor.review_id, True),
+            )
+        ]
+    if listing.order in (contract.SORT_HIGHEST, contract.SORT_LOWEST):
+        return [
+            _Stream(
+                contract.RATING_INDEX_NAME,
+                contract.LISTED_RATING,
+                "#sk BETWEEN :low AND :high",
+                {":low": f"{listing.low}#", ":high": f"{listing.high}#{_ABOVE_REVIEWS}"},
+                listing.order == contract.SORT_LOWEST,
+                lambda cursor: store.rating_key(cursor.rating, cursor.review_id),
+            )
+        ]
+    if listing.order == contract.SORT_MOST_HELPFUL:
+        if len(stars) == 5:
+            return [
+                _Stream(
+                    contract.HELPFUL_INDEX_NAME,
+                    contract.LISTED_HELPFUL,
+                    "",
+                    {},
+                    False,
+                    lambda cursor: cursor.rank,
+                )
+            ]
+        return [
+            _Stream(
+                contract.RATING_HELPFUL_INDEX_NAME,
+                contract.LISTED_RATING_HELPFUL,
+                "#sk BETWEEN :low AND :high",
+                {":low": _star_range(star)[0], ":high": _star_range(star)[1]},
+                False,
+                lambda cursor, star=star: star * contract.RATING_STEP + cursor.rank,  # type: ignore[misc]
+            )
+            for star in stars
+        ]
+    if len(stars) == 5:
+        return [
+            _Stream(
+                contract.DATE_INDEX_NAME,
+                contract.LISTED_ID,
+                "#sk < :top",
+                {":top": _ABOVE_REVIEWS},
+                not newest,
+                lambda cursor: cursor.review_id,
+            )
+        ]
+    return [
+        _Stream(
+            contract.RATING_INDEX_NAME,
+            contract.LISTED_RATING,
+            "begins_with(#sk, :prefix)",
+            {":prefix": f"{star}#"},
+            not newest,
+            lambda cursor, star=star: store.rating_key(star, cursor.review_id),  # type: ignore[misc]
+        )
+        for star in stars
+    ]
+
+
+def _order_key(listing: Listing) -> tuple[Callable[[dict[str, Any]], Any], bool]:
+    """How merged pages sort: (key of a review, descending)."""
+    if listing.order == contract.SORT_MOST_HELPFUL:
+        return (lambda review: int(review[contract.HELPFUL_RANK])), True
+    if listing.order in (contract.SORT_HIGHEST, contract.SORT_LOWEST):
+        return (lambda review: (int(review["rating"]), review[contract.SORT_KEY])), (
+            listing.order == contract.SORT_HIGHEST
+        )
+    return (lambda review: review[contract.SORT_KEY]), listing.order == contract.SORT_NEWEST
+
+
+def _request(listing: Listing, stream: _Stream, fields: tuple[str, ...]) -> dict[str, Any]:
+    projection, projected = store.projection(fields)
+    condition = "#pk = :product" + (f" AND {stream.condition}" if stream.condition else "")
+    names = {"#pk": contract.PARTITION_KEY, **projected}
+    if stream.condition:
+        names["#sk"] = stream.sort_key
+    return {
+        "TableName": table_name(),
+        "IndexName": stream.index_name,
+        "KeyConditionExpression": condition,
+        "ProjectionExpression": projection,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": to_item({":product": listing.product_id, **stream.values}),
+        "ScanIndexForward": stream.forward,
+    }
+
+
+def page(
+    listing: Listing, limit: int, cursor: Cursor | None, fields: tuple[str, ...]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to ``limit`` reviews of ``listing`` after ``cursor`` (from the start without one), with ``fields``
+    (plus the helpful rank), and on the product page the product's summary (None on any other page).
+
+    The reviews are fewer than ``limit`` only when no more exist.
+    """
+    fields = (*fields, contract.HELPFUL_RANK)
+    if cursor is None and listing.is_product_page:
+        return _product_page(listing, limit, fields)
+    found: list[dict[str, Any]] = []
+    for stream in streams(listing):
+        request = _request(listing, stream, fields)
+        start = None
+        if cursor is not None:
+            start = {
+                contract.PARTITION_KEY: listing.product_id,
+                contract.SORT_KEY: cursor.review_id,
+                stream.sort_key: stream.start(cursor),
+            }
+        found += store.query_until(request, limit, start)
+    key, descending = _order_key(listing)
+    if descending:
+        return heapq.nlargest(limit, found, key=key), None
+    return heapq.nsmallest(limit, found, key=key), None
+
+
+def _product_page(
+    listing: Listing, limit: int, fields: tuple[str, ...]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The newest ``limit`` reviews and the summary above them in the date index: one Query."""
+    request = _request(
+        listing,
+        _Stream(contract.DATE_INDEX_NAME, contract.LISTED_ID, "", {}, False, lambda cursor: None),
+        (*fields, contract.LISTED_ID, *store.SUMMARY_FIELDS),
+    )
+    found = store.query_until(request, limit + 1, None)
+    if found and found[0][contract.LISTED_ID] == contract.SUMMARY_SORT_KEY:
+        return found[1:], store.summary_of(found[0])
+    return found[:limit], store.summary_of({})  # a product nobody has reviewed has no summary yet
+
+
+# ------------------------------------------------------------------------------------------------- tokens
+
+
+def _invalid(reason: str) -> ApiError:
+    return ApiError(Error.INVALID_NEXT_TOKEN, "next_token is not a token this API issued for this query.", [reason])
+
+
+def encode(listing: Listing, last: dict[str, Any]) -> str:
+    """The token for the page after the one that ended at review ``last``."""
+    cursor = {
+        "l": listing.signature,
+        "p": listing.product_id,
+        "id": last[contract.SORT_KEY],
+        "r": int(last["rating"]),
+        "h": str(int(last[contract.HELPFUL_RANK])),
+    }
+    raw = json.dumps(cursor, sort_keys=True, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode(token: str, listing: Listing) -> Cursor:
+    """The cursor a token stands for, when it belongs to ``listing``; ApiError 400 otherwise."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        cursor = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeEncodeError, RecursionError) as error:
+        raise _invalid("not base64url JSON") from error
+    if not isinstance(cursor, dict) or set(cursor) != {"l", "p", "id", "r", "h"}:
+        raise _invalid("not a token of a product listing")
+    if cursor["p"] != listing.product_id:
+        raise _invalid("belongs to another product or reviewer")
+    if cursor["l"] != listing.signature:
+        raise _invalid("belongs to another order or filter; start again without next_token")
+    review_id, rating, rank = cursor["id"], cursor["r"], cursor["h"]
+    if not isinstance(review_id, str) or not ids.is_review_id(review_id):
+        raise _invalid("does not point at a review")
+    if type(rating) is not int or not listing.low <= rating <= listing.high:
+        raise _invalid("not a key of this listing")
+    if not isinstance(rank, str) or not rank.isascii() or not rank.isdigit() or len(rank) > 37:
+        raise _invalid("not a key of this listing")
+    if int(rank) % contract.HELPFUL_STEP != store.helpful_rank(review_id):
+        raise _invalid("not a key of this listing")
+    return Cursor(review_id, rating, int(rank))
