@@ -92,6 +92,14 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         response = handler(request, context)
         return time.perf_counter_ns() - started, response["statusCode"]
 
+    def read_locator(review_id: str) -> Any:
+        """The raw GetItem of a review's locator, as the handler reads it (consistently)."""
+        return client.get_item(
+            TableName=table,
+            Key={"product_id": {"S": "#REVIEW#" + review_id}, "review_id": {"S": "#REVIEW"}},
+            ConsistentRead=True,
+        )
+
     def raw_transaction(items: list[dict[str, Any]]) -> tuple[int, int]:
         started = time.perf_counter_ns()
         response = client.transact_write_items(TransactItems=items)
@@ -209,11 +217,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         reporters["n"] += 1
         digest = f"{reporters['n']:032x}"
         started = time.perf_counter_ns()
-        locator = client.get_item(
-            TableName=table,
-            Key={"product_id": {"S": "#REVIEW#" + review_id}, "review_id": {"S": "#REVIEW"}},
-            ConsistentRead=True,
-        )
+        locator = read_locator(review_id)
         product = locator["Item"]["of_product"]["S"]
         response = client.update_item(
             TableName=table,
@@ -246,11 +250,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         voters["n"] += 1
         key = votes.vote_key(review_id, f"voter-{voters['n']}")
         started = time.perf_counter_ns()
-        locator = client.get_item(
-            TableName=table,
-            Key={"product_id": {"S": "#REVIEW#" + review_id}, "review_id": {"S": "#REVIEW"}},
-            ConsistentRead=True,
-        )
+        locator = read_locator(review_id)
         product = locator["Item"]["of_product"]["S"]
         items = [votes._ballot(key, True, replacing=None), votes._count(product, review_id, 1, 0)]
         response = client.transact_write_items(TransactItems=items)
@@ -264,11 +264,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         # The same calls as the handler: the locator, the review, then one conditional UpdateItem.
         review_id, _ = take("verification raw")
         started = time.perf_counter_ns()
-        locator = client.get_item(
-            TableName=table,
-            Key={"product_id": {"S": "#REVIEW#" + review_id}, "review_id": {"S": "#REVIEW"}},
-            ConsistentRead=True,
-        )
+        locator = read_locator(review_id)
         key = {"product_id": locator["Item"]["of_product"], "review_id": {"S": review_id}}
         review = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
         marked = {"S": "1#" + review_id}

@@ -63,3 +63,14 @@ def call(
 
 def review(product_id: str = "p-1", reviewer_id: str = "r-1", rating: int = 4, **extra: Any) -> dict[str, Any]:
     return {"product_id": product_id, "reviewer_id": reviewer_id, "rating": rating, **extra}
+
+
+class CountingClient:
+    """A real boto3 client that records the name of every call made through it (``calls``)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.calls = real, []
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls.append(name)
+        return getattr(self.real, name)

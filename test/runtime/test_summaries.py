@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from api_events import call, review
+from api_events import CountingClient, call, review
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,21 +127,10 @@ def test_the_fast_product_id_check_agrees_with_the_schema(product_id):
     assert matches == (validation.problems(ID_SCHEMAS["product_id"], product_id) == [])
 
 
-class _Counting:
-    """The real client, counting the calls the handler makes."""
-
-    def __init__(self, real: Any) -> None:
-        self.real, self.calls = real, []
-
-    def __getattr__(self, name: str) -> Any:
-        self.calls.append(name)
-        return getattr(self.real, name)
-
-
 def test_a_product_page_and_its_summary_are_one_query(reviews_table, monkeypatch):
     for rating in (1, 2, 3, 4, 5):
         assert call("POST", review("p-page", rating=rating)).status == 201
-    counting = _Counting(clients.client("dynamodb"))
+    counting = CountingClient(clients.client("dynamodb"))
     monkeypatch.setitem(clients._clients, "dynamodb", counting)
     first = call("GET", query={"product_id": "p-page", "limit": "2"})
     assert counting.calls == ["query"]  # the summary sorts first in the product's newest-first Query

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from api_events import call
+from api_events import CountingClient, call
 from lifecycle_calls import ORDER_SYSTEM, as_author, at, decide, every_page, post, verify, vote
 
 from tap_reviews.function_code.reviews_runtime import clients, contract
@@ -157,19 +157,10 @@ def test_a_token_is_only_good_for_its_own_order_and_filter(reviews_table):
         assert answer.status == 400 and answer.body["error"] == "invalid_next_token"
 
 
-class _Counting:
-    def __init__(self, real):
-        self.real, self.calls = real, []
-
-    def __getattr__(self, name):
-        self.calls.append(name)
-        return getattr(self.real, name)
-
-
 def test_each_page_of_one_star_or_any_unmerged_order_is_one_query(reviews_table, monkeypatch):
     for n, rating in enumerate([1, 2, 3, 4, 5, 5]):
         post("p-q", f"a-{n}", rating)
-    counting = _Counting(clients.client("dynamodb"))
+    counting = CountingClient(clients.client("dynamodb"))
     monkeypatch.setitem(clients._clients, "dynamodb", counting)
     for query in (
         {},

@@ -262,20 +262,30 @@ def delete_review(request: Request) -> dict[str, Any]:
     return delete(request, author=author, caller=author)
 
 
-def report_review(request: Request) -> dict[str, Any]:
-    """Count one report of abuse per reporter against a published review; at the deployment's threshold the
-    review goes back to the moderation queue (and out of listings and the summary). 204, also on a repeat."""
+def feedback(
+    request: Request, schemas: dict[bool, dict[str, Any]], field: str, what: str
+) -> tuple[str, dict[str, Any], str, str]:
+    """What a report or a vote is about: the review id, the body, the caller (``field``: the reporter or the
+    voter) and the review's product; ApiError 401/400/403/404 when the write token, the body (checked with
+    ``schemas``, by whether API Gateway authenticated the caller), the caller or the review is wrong."""
     write_token(request)
     principal = auth.principal(request.context)
     review_id = review_id_from(request)
     payload = request.json_body()
-    problems = validation.problems(REPORT_SCHEMAS[principal is not None], payload)
+    problems = validation.problems(schemas[principal is not None], payload)
     if problems:
-        raise ApiError(Error.VALIDATION_FAILED, "The report is not valid.", problems)
-    reporter = caller_as("reporter_id", payload, principal)
+        raise ApiError(Error.VALIDATION_FAILED, f"The {what} is not valid.", problems)
+    caller = caller_as(field, payload, principal)
     product_id = store.product_of(review_id)
     if product_id is None:
         raise not_found(review_id)
+    return review_id, payload, caller, product_id
+
+
+def report_review(request: Request) -> dict[str, Any]:
+    """Count one report of abuse per reporter against a published review; at the deployment's threshold the
+    review goes back to the moderation queue (and out of listings and the summary). 204, also on a repeat."""
+    review_id, payload, reporter, product_id = feedback(request, REPORT_SCHEMAS, "reporter_id", "report")
     # Per review and one-way: a reporter's digests cannot be matched across reviews without their id.
     digest = hashlib.sha256(f"{review_id}\n{reporter}".encode()).hexdigest()[:32]
     values: dict[str, Any] = {

@@ -27,9 +27,19 @@ REVIEW_FIELDS = (
 MODERATION_FIELDS = ("reports", "queued_at", "queued_because", "decision", "reason", "decided_at", "decided_by")
 
 
+#: The whole-number fields, stored as DynamoDB numbers (Decimal): shown as ints, which the JSON encoder writes
+#: itself instead of calling back into Python for each one.
+_COUNTS = ("rating", contract.HELPFUL_VOTES, contract.UNHELPFUL_VOTES)
+
+
 def public(review: dict[str, Any]) -> dict[str, Any]:
     """The review as the API shows it to anyone."""
-    return {name: review.get(name) for name in REVIEW_FIELDS}
+    view = {name: review.get(name) for name in REVIEW_FIELDS}
+    for name in _COUNTS:
+        value = view[name]
+        if value is not None:
+            view[name] = int(value)
+    return view
 
 
 def moderated(review: dict[str, Any]) -> dict[str, Any]:

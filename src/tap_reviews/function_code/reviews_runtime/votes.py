@@ -17,12 +17,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from . import auth, changes, contract, store, validation
+from . import changes, contract, store
 from .dynamo import dynamodb, table_name, to_item
-from .errors import ApiError, Error
-from .lifecycle import require_principal
+from .lifecycle import feedback, require_principal
 from .protocol import Request
-from .reviews import caller_as, write_token
 from .schema import vote_schema
 from .views import not_found, review_id_from
 
@@ -70,18 +68,8 @@ def _ballot(key: dict[str, Any], helpful: bool, *, replacing: bool | None) -> di
 
 def vote(request: Request) -> dict[str, Any]:
     """Record whether review ``review_id`` helped the voter; 204, also when the vote is a repeat."""
-    write_token(request)
-    principal = auth.principal(request.context)
-    review_id = review_id_from(request)
-    payload = request.json_body()
-    problems = validation.problems(VOTE_SCHEMAS[principal is not None], payload)
-    if problems:
-        raise ApiError(Error.VALIDATION_FAILED, "The vote is not valid.", problems)
-    voter = caller_as("voter_id", payload, principal)
+    review_id, payload, voter, product_id = feedback(request, VOTE_SCHEMAS, "voter_id", "vote")
     helpful = bool(payload["helpful"])
-    product_id = store.product_of(review_id)
-    if product_id is None:
-        raise not_found(review_id)
     key = vote_key(review_id, voter)
     replacing: bool | None = None
     for _ in range(ATTEMPTS):
