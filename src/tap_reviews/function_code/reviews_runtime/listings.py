@@ -165,14 +165,14 @@ def streams(listing: Listing) -> list[_Stream]:
 
 
 def _order_key(listing: Listing) -> tuple[Callable[[dict[str, Any]], Any], bool]:
-    """How merged pages sort: (key of a review, descending)."""
+    """How merged pages sort: (key of a review in DynamoDB's JSON, descending)."""
     if listing.order == contract.SORT_MOST_HELPFUL:
-        return (lambda review: int(review[contract.HELPFUL_RANK])), True
+        return (lambda review: int(review[contract.HELPFUL_RANK]["N"])), True
     if listing.order in (contract.SORT_HIGHEST, contract.SORT_LOWEST):
-        return (lambda review: (int(review["rating"]), review[contract.SORT_KEY])), (
+        return (lambda review: (int(review["rating"]["N"]), review[contract.SORT_KEY]["S"])), (
             listing.order == contract.SORT_HIGHEST
         )
-    return (lambda review: review[contract.SORT_KEY]), listing.order == contract.SORT_NEWEST
+    return (lambda review: review[contract.SORT_KEY]["S"]), listing.order == contract.SORT_NEWEST
 
 
 def _request(listing: Listing, stream: _Stream, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -196,7 +196,8 @@ def page(
     listing: Listing, limit: int, cursor: Cursor | None, fields: tuple[str, ...]
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Up to ``limit`` reviews of ``listing`` after ``cursor`` (from the start without one), with ``fields``
-    (plus the helpful rank), and on the product page the product's summary (None on any other page).
+    (plus the helpful rank) in DynamoDB's JSON, and on the product page the product's summary (None on any
+    other page).
 
     The reviews are fewer than ``limit`` only when no more exist.
     """
@@ -213,7 +214,7 @@ def page(
                 contract.SORT_KEY: cursor.review_id,
                 stream.sort_key: stream.start(cursor),
             }
-        found += store.query_until(request, limit, start)
+        found += store.query_until(request, limit, start, raw=True)
     key, descending = _order_key(listing)
     if descending:
         return heapq.nlargest(limit, found, key=key), None
@@ -227,11 +228,11 @@ def _product_page(
     request = _request(
         listing,
         _Stream(contract.DATE_INDEX_NAME, contract.LISTED_ID, "", {}, False, lambda cursor: None),
-        (*fields, contract.LISTED_ID, *store.SUMMARY_FIELDS),
+        (*fields, *store.SUMMARY_FIELDS),
     )
-    found = store.query_until(request, limit + 1, None)
-    if found and found[0][contract.LISTED_ID] == contract.SUMMARY_SORT_KEY:
-        return found[1:], store.summary_of(found[0])
+    found = store.query_until(request, limit + 1, None, raw=True)
+    if found and found[0][contract.SORT_KEY]["S"] == contract.SUMMARY_SORT_KEY:
+        return found[1:], store.summary_of_attributes(found[0])
     return found[:limit], store.summary_of({})  # a product nobody has reviewed has no summary yet
 
 
@@ -243,13 +244,13 @@ def _invalid(reason: str) -> ApiError:
 
 
 def encode(listing: Listing, last: dict[str, Any]) -> str:
-    """The token for the page after the one that ended at review ``last``."""
+    """The token for the page after the one that ended at review ``last`` (in DynamoDB's JSON)."""
     cursor = {
         "l": listing.signature,
         "p": listing.product_id,
-        "id": last[contract.SORT_KEY],
-        "r": int(last["rating"]),
-        "h": str(int(last[contract.HELPFUL_RANK])),
+        "id": last[contract.SORT_KEY]["S"],
+        "r": int(last["rating"]["N"]),
+        "h": str(int(last[contract.HELPFUL_RANK]["N"])),
     }
     raw = json.dumps(cursor, sort_keys=True, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")

@@ -13,7 +13,7 @@ from .errors import ApiError, Error
 from .etag import Version, none_match
 from .protocol import Request, respond
 from .schema import ID_SCHEMAS, LIMIT_SCHEMA, review_schema
-from .views import REVIEW_FIELDS, not_found, public, review_id_from, review_location
+from .views import REVIEW_FIELDS, not_found, public, public_attributes, review_id_from, review_location
 
 #: ``limit``: ASCII digits only (str.isdigit also accepts "²", which int() rejects).
 LIMIT_DIGITS = validation.compiled_pattern("^[0-9]{1,3}$")
@@ -211,7 +211,7 @@ def list_reviews(request: Request) -> dict[str, Any]:
             request,
             200,
             {
-                "reviews": [public(review) for review in page],
+                "reviews": [public_attributes(review) for review in page],
                 "count": len(page),
                 "next_token": listings.encode(listing, page[-1]) if len(reviews) > limit else None,
                 "summary": summary,

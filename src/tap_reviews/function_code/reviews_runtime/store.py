@@ -331,16 +331,20 @@ def idempotency_record(partition_key: str) -> dict[str, Any] | None:
     return record if record is not None and record[contract.TIME_TO_LIVE_ATTRIBUTE] >= int(time.time()) else None
 
 
-def query_until(request: dict[str, Any], limit: int, start_key: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Up to ``limit`` items the query returns after ``start_key``. A Query stops at 1 MB of data (and a
-    filter may drop items), so it goes on from where DynamoDB stopped until it has ``limit`` or none are left."""
+def query_until(
+    request: dict[str, Any], limit: int, start_key: dict[str, Any] | None, *, raw: bool = False
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` items the query returns after ``start_key`` (as plain values, or with ``raw`` in
+    DynamoDB's JSON). A Query stops at 1 MB of data (and a filter may drop items), so it goes on from where
+    DynamoDB stopped until it has ``limit`` or none are left."""
     found: list[dict[str, Any]] = []
     next_key = to_item(start_key) if start_key else None
     while len(found) < limit:
         page = dynamodb().query(
             **request, Limit=limit - len(found), **({"ExclusiveStartKey": next_key} if next_key else {})
         )
-        found += [from_item(item) for item in page.get("Items", [])]
+        items = page.get("Items", [])
+        found += items if raw else [from_item(item) for item in items]
         next_key = page.get("LastEvaluatedKey")
         if not next_key:
             break
@@ -450,7 +454,7 @@ def summary_of(stored: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _summary_of_attributes(item: dict[str, Any]) -> dict[str, Any]:
+def summary_of_attributes(item: dict[str, Any]) -> dict[str, Any]:
     """``summary_of`` a summary item still in DynamoDB's JSON (its counts are whole numbers)."""
     return summary_of({name: int(value["N"]) for name, value in item.items() if "N" in value})
 
@@ -488,7 +492,7 @@ def product_summaries(product_ids: list[str]) -> dict[str, dict[str, Any]]:
     for attempt in range(BATCH_GET_ATTEMPTS):
         answer = dynamodb().batch_get_item(RequestItems=request)
         for item in answer.get("Responses", {}).get(table, []):
-            found[item[contract.PARTITION_KEY]["S"]] = _summary_of_attributes(item)
+            found[item[contract.PARTITION_KEY]["S"]] = summary_of_attributes(item)
         request = answer.get("UnprocessedKeys") or {}
         if not request:
             return {product_id: found.get(product_id) or summary_of({}) for product_id in product_ids}

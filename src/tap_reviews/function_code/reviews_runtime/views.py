@@ -42,6 +42,23 @@ def public(review: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+def public_attributes(item: dict[str, Any]) -> dict[str, Any]:
+    """``public`` of a review still in DynamoDB's JSON, as a listing's Query returns it: its fields are
+    strings, whole numbers and booleans, so they are read directly (no Decimal on the way to JSON)."""
+    view: dict[str, Any] = {}
+    for name in REVIEW_FIELDS:
+        value = item.get(name)
+        if value is None:
+            view[name] = None
+        elif "S" in value:
+            view[name] = value["S"]
+        elif "N" in value:
+            view[name] = int(value["N"])
+        else:
+            view[name] = value.get("BOOL")  # None for DynamoDB's NULL
+    return view
+
+
 def moderated(review: dict[str, Any]) -> dict[str, Any]:
     """The review as moderators see it: everything public, its moderation state, and its ``etag``."""
     view = public(review)
