@@ -343,9 +343,9 @@ def product_query(table: str, product_id: str, limit: int = 22) -> dict[str, Any
     follow)."""
     from tap_reviews.function_code.reviews_runtime.views import REVIEW_FIELDS
 
-    # What a page shows of each review (and its rank, for the cursor), the index key, and the summary's counts
-    # (status and comment are reserved words).
-    fields = (*REVIEW_FIELDS, HELPFUL_RANK, LISTED_ID, *SUMMARY_FIELDS)
+    # What a page shows of each review (and its rank, for the cursor) and the summary's counts (status and
+    # comment are reserved words).
+    fields = (*REVIEW_FIELDS, HELPFUL_RANK, *SUMMARY_FIELDS)
     projected = {f"#f{index}": name for index, name in enumerate(fields)}
     return {
         "TableName": table,
