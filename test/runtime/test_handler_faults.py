@@ -293,3 +293,28 @@ def test_the_budget_ends_with_its_request(reviews_table, clock):
     assert_503(call("GET", query={"product_id": "p-next"}, context=ContextWithTimeLeft(28)))
     # Outside any request there is no budget, so the spent one is not carried into the warm process's next call.
     assert store.dynamodb().describe_table(TableName=reviews_table.name)["Table"]["TableName"] == reviews_table.name
+
+
+CONFLICT = {
+    "__type": "com.amazonaws.dynamodb.v20120810#TransactionConflictException",
+    "message": "Transaction is ongoing for the item",
+}
+
+
+def test_a_verified_purchase_mark_that_meets_a_vote_in_flight_reads_again_and_marks(reviews_table):
+    from lifecycle_calls import post, verify
+
+    review_id = post("p-tc", "alice", 5).body["review"]["review_id"]
+    attempts = fail_operation("UpdateItem", [dynamodb_error(CONFLICT)])
+    assert verify(review_id).status == 204
+    assert len(attempts) == 2  # the conflict, then the mark after reading the review again
+    stored = reviews_table.get_item(Key={"product_id": "p-tc", "review_id": review_id})["Item"]
+    assert stored["verified_purchase"] is True and stored["listed_verified"] == "1#" + review_id
+
+
+def test_a_report_that_keeps_meeting_transactions_is_a_503_not_a_500(reviews_table):
+    from lifecycle_calls import post, report
+
+    review_id = post("p-tc2", "alice", 5).body["review"]["review_id"]
+    fail_operation("UpdateItem", [dynamodb_error(CONFLICT)] * 20)
+    assert_503(report(review_id, "bob"))

@@ -24,8 +24,16 @@ def test_one_vote_per_voter_a_repeat_counts_once_and_a_change_moves_it(reviews_t
     assert vote(review_id, "bob", False).status == 204  # bob changes his mind
     shown = every_page("p-v")[0]
     assert (shown["helpful_votes"], shown["unhelpful_votes"]) == (0, 2)
-    # Votes never touch the version: the author's ETag is still good.
-    assert call("GET", path="/reviews/{review_id}", **at(review_id)).headers["ETag"] == created.headers["ETag"]
+    # Votes never touch the version: the author's tag from before them still serves If-Match.
+    edited = call(
+        "PATCH",
+        {"comment": "still good"},
+        path="/reviews/{review_id}",
+        headers={"If-Match": created.headers["ETag"]},
+        **at(review_id),
+        **as_author("alice"),
+    )
+    assert edited.status == 200
 
 
 def test_open_writes_take_the_voter_from_the_body_and_refuse_a_missing_one(reviews_table):
@@ -127,6 +135,7 @@ def test_an_edit_moves_a_review_between_stars(reviews_table):
     ("query", "problem"),
     [
         ({"sort": "best"}, "sort: must be one of"),
+        ({"sort": ""}, "sort: must be one of"),
         ({"rating": "6"}, "rating: must be"),
         ({"rating": "4-2"}, "rating: must be"),
         ({"rating": "²"}, "rating: must be"),
@@ -181,3 +190,61 @@ def test_each_page_of_one_star_or_any_unmerged_order_is_one_query(reviews_table,
     counting.calls.clear()
     call("GET", query={"product_id": "p-q", "limit": "1", "rating": "4-5"})
     assert counting.calls == ["query", "query"]  # newest in a range of stars: one Query per star, merged
+
+
+def test_a_reviews_etag_changes_with_its_votes_but_still_serves_if_match(reviews_table):
+    created = post("p-etag", "alice", 4)
+    review_id = created.body["review"]["review_id"]
+    read = call("GET", path="/reviews/{review_id}", **at(review_id))
+    assert vote(review_id, "bob", True).status == 204
+    again = call("GET", path="/reviews/{review_id}", headers={"If-None-Match": read.headers["ETag"]}, **at(review_id))
+    assert again.status == 200 and again.body["review"]["helpful_votes"] == 1  # no 304 with stale counts
+    assert again.headers["ETag"] != read.headers["ETag"]
+    fresh = call("GET", path="/reviews/{review_id}", headers={"If-None-Match": again.headers["ETag"]}, **at(review_id))
+    assert fresh.status == 304
+    assert verify(review_id).status == 204
+    marked = call("GET", path="/reviews/{review_id}", headers={"If-None-Match": again.headers["ETag"]}, **at(review_id))
+    assert marked.status == 200 and marked.body["review"]["verified_purchase"] is True
+    # The vote made no tag stale for writes: the author edits with the tag read before it.
+    edited = call(
+        "PATCH",
+        {"rating": 5},
+        path="/reviews/{review_id}",
+        headers={"If-Match": read.headers["ETag"]},
+        **at(review_id),
+        **as_author("alice"),
+    )
+    assert edited.status == 200
+
+
+@pytest.mark.parametrize("feedback", ["x" * 5000, "1.2", "1.2.3", 7])
+def test_a_tag_whose_feedback_part_is_not_ours_is_a_412(reviews_table, feedback):
+    import base64
+    import json
+
+    created = post("p-forged", "alice", 4)
+    review_id = created.body["review"]["review_id"]
+    raw = json.dumps(["p-forged", review_id, 1, 4, "published", "alice", feedback]).encode()
+    tag = '"' + base64.urlsafe_b64encode(raw).decode().rstrip("=") + '"'
+    answer = call(
+        "PATCH",
+        {"rating": 5},
+        path="/reviews/{review_id}",
+        headers={"If-Match": tag},
+        **at(review_id),
+        **as_author("alice"),
+    )
+    assert answer.status == 412
+
+
+def test_a_tag_whose_feedback_part_is_well_formed_but_old_still_serves_if_match(reviews_table):
+    import base64
+    import json
+
+    created = post("p-fb", "alice", 4)
+    review_id = created.body["review"]["review_id"]
+    raw = json.dumps(["p-fb", review_id, 1, 4, "published", "alice", "5.5.1"]).encode()
+    headers = {"If-Match": '"' + base64.urlsafe_b64encode(raw).decode().rstrip("=") + '"'}
+    author = as_author("alice")
+    answer = call("PATCH", {"rating": 5}, path="/reviews/{review_id}", headers=headers, **at(review_id), **author)
+    assert answer.status == 200  # votes and the mark are never part of the write's condition

@@ -282,6 +282,8 @@ RETRYABLE_ERROR_CODES = frozenset(
         "ServiceUnavailable",
         "LimitExceededException",
         "TransactionInProgressException",
+        # A single-item write that met a transaction writing the same item (a vote, say) at that moment.
+        "TransactionConflictException",
     }
 )
 #: DynamoDB's per-item reasons for cancelling a transaction that also mean "try again later".

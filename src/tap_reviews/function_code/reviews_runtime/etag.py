@@ -5,6 +5,10 @@ replaces: the product, the version number, the rating, the status and the author
 moderator's decision with ``If-Match`` is then one DynamoDB transaction, no read first: its condition checks
 every one of those values against the stored review, so a forged or stale tag only fails (412), and the
 product's summary moves by exactly what the replaced version counted.
+
+A tag made from a stored review also carries its helpful votes and verified mark, which change without a
+new version: so a GET's tag changes whenever its body does (``If-None-Match`` never answers 304 for stale
+counts), while ``If-Match`` still only checks the version (a vote does not make an author's tag stale).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -30,6 +35,8 @@ class Version:
     rating: int
     status: str
     reviewer_id: str
+    #: ``"<helpful>.<unhelpful>.<verified 0/1>"`` of a stored review: part of the tag, never of a condition.
+    feedback: str | None = None
 
     @classmethod
     def of(cls, review: dict[str, Any]) -> Version:
@@ -41,16 +48,26 @@ class Version:
             rating=int(review["rating"]),
             status=review["status"],
             reviewer_id=review[contract.REVIEWER_INDEX_KEY],
+            feedback=(
+                f"{int(review[contract.HELPFUL_VOTES])}.{int(review.get(contract.UNHELPFUL_VOTES, 0))}."
+                f"{int(bool(review.get(contract.VERIFIED_PURCHASE)))}"
+                if contract.HELPFUL_VOTES in review
+                else None
+            ),
         )
 
     @cached_property
     def etag(self) -> str:
         """The quoted strong ETag, as the ``ETag`` header carries it (made once per version)."""
-        raw = json.dumps(
-            [self.product_id, self.review_id, self.version, self.rating, self.status, self.reviewer_id],
-            separators=(",", ":"),
-        ).encode()
+        values: list[Any] = [self.product_id, self.review_id, self.version, self.rating, self.status, self.reviewer_id]
+        if self.feedback is not None:
+            values.append(self.feedback)
+        raw = json.dumps(values, separators=(",", ":")).encode()
         return '"' + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") + '"'
+
+
+#: A tag's feedback part: helpful and unhelpful votes (up to 10 digits each) and the verified mark.
+_FEEDBACK = re.compile(r"[0-9]{1,10}\.[0-9]{1,10}\.[01]")
 
 
 def _decode(tag: str) -> Version | None:
@@ -61,9 +78,11 @@ def _decode(tag: str) -> Version | None:
         values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (ValueError, binascii.Error, UnicodeEncodeError, RecursionError):
         return None
-    if not (isinstance(values, list) and len(values) == 6):
+    if not (isinstance(values, list) and len(values) in (6, 7)):
         return None
-    product_id, review_id, version, rating, status, reviewer_id = values
+    product_id, review_id, version, rating, status, reviewer_id = values[:6]
+    if len(values) == 7 and not (isinstance(values[6], str) and _FEEDBACK.fullmatch(values[6])):
+        return None
     if not (
         all(isinstance(value, str) for value in (product_id, review_id, status, reviewer_id))
         and all(isinstance(value, int) and not isinstance(value, bool) for value in (version, rating))
@@ -71,7 +90,7 @@ def _decode(tag: str) -> Version | None:
         and status in contract.STATUSES
     ):
         return None
-    return Version(product_id, review_id, version, rating, status, reviewer_id)
+    return Version(product_id, review_id, version, rating, status, reviewer_id, values[6] if len(values) == 7 else None)
 
 
 def if_match(headers: dict[str, str], review_id: str, *, required: bool) -> Version | None:

@@ -145,7 +145,10 @@ def edit_review(request: Request) -> dict[str, Any]:
     now = store.now_iso()
     status = policy.status_after_edit(version.status)
     rating = patch.get("rating", version.rating)
-    following = Version(version.product_id, review_id, version.version + 1, rating, status, author)
+    # Votes and the verified mark as the author last read them: the answer's tag is GET's unless they moved.
+    following = Version(
+        version.product_id, review_id, version.version + 1, rating, status, author, feedback=version.feedback
+    )
     sets: dict[str, Any] = {
         "rating": rating,
         "version": following.version,

@@ -78,7 +78,15 @@ def decide(request: Request) -> dict[str, Any]:
     )
     publish = payload["decision"] == DECISION_PUBLISH
     status = contract.STATUS_PUBLISHED if publish else contract.STATUS_REJECTED
-    following = Version(version.product_id, review_id, version.version + 1, version.rating, status, version.reviewer_id)
+    following = Version(
+        version.product_id,
+        review_id,
+        version.version + 1,
+        version.rating,
+        status,
+        version.reviewer_id,
+        feedback=version.feedback,
+    )
     now = store.now_iso()
     sets: dict[str, Any] = {
         "status": status,

@@ -168,7 +168,8 @@ def _listing_request(request: Request) -> tuple[str, str, int, str | None]:
 def product_listing(request: Request, product_id: str) -> listings.Listing:
     """The order and filters of a product listing (``sort``, ``rating``, ``verified``); ApiError 400 for values
     out of range or combinations no index serves."""
-    order = request.single("sort") or contract.SORT_NEWEST
+    order = request.single("sort")
+    order = contract.SORT_NEWEST if order is None else order
     rating = request.single("rating")
     verified = request.single("verified")
     problems = []

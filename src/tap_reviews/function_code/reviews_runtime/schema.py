@@ -179,7 +179,15 @@ def vote_schema(*, voter_from_principal: bool = False) -> dict[str, Any]:
         "description": "Whether the review helped the voter (as reviewer ids are given); one vote per voter per "
         "review, which a later vote replaces.",
         "type": "object",
-        "properties": {"voter_id": ID_SCHEMAS[contract.REVIEWER_INDEX_KEY], "helpful": {"type": "boolean"}},
+        "properties": {
+            "voter_id": {
+                **ID_SCHEMAS[contract.REVIEWER_INDEX_KEY],
+                "description": ID_SCHEMAS[contract.REVIEWER_INDEX_KEY]["description"].replace(
+                    "Who wrote the review", "Who votes (required unless API Gateway authenticates the caller)"
+                ),
+            },
+            "helpful": {"type": "boolean"},
+        },
         "required": ["helpful"] if voter_from_principal else ["helpful", "voter_id"],
         "additionalProperties": False,
     }

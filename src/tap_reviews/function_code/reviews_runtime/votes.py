@@ -117,7 +117,9 @@ def verify_purchase(request: Request) -> dict[str, Any]:
             )
             return changes.send(request, changes.answer(204))
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            code = error.response.get("Error", {}).get("Code")
+            if code not in ("ConditionalCheckFailedException", "TransactionConflictException"):
                 raise
-            # Its status changed (or it was deleted) between the read and the write: read it again.
+            # Its status changed (or it was deleted) between the read and the write, or a transaction (a
+            # vote) was writing it at that moment: read it again.
     raise store.StoreBusy()
