@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from api_events import CountingClient, call
-from lifecycle_calls import ORDER_SYSTEM, as_author, at, decide, every_page, post, verify, vote
+from lifecycle_calls import ORDER_SYSTEM, as_author, at, decide, edit, every_page, post, verify, vote
 
 from tap_reviews.function_code.reviews_runtime import clients, contract
 
@@ -25,14 +25,7 @@ def test_one_vote_per_voter_a_repeat_counts_once_and_a_change_moves_it(reviews_t
     shown = every_page("p-v")[0]
     assert (shown["helpful_votes"], shown["unhelpful_votes"]) == (0, 2)
     # Votes never touch the version: the author's tag from before them still serves If-Match.
-    edited = call(
-        "PATCH",
-        {"comment": "still good"},
-        path="/reviews/{review_id}",
-        headers={"If-Match": created.headers["ETag"]},
-        **at(review_id),
-        **as_author("alice"),
-    )
+    edited = edit(review_id, {"comment": "still good"}, created.headers["ETag"], "alice")
     assert edited.status == 200
 
 
@@ -119,14 +112,7 @@ def test_rating_orders_and_filters(reviews_table):
 def test_an_edit_moves_a_review_between_stars(reviews_table):
     created = post("p-e", "alice", 2)
     review_id = created.body["review"]["review_id"]
-    answer = call(
-        "PATCH",
-        {"rating": 5},
-        path="/reviews/{review_id}",
-        headers={"If-Match": created.headers["ETag"]},
-        **at(review_id),
-        **as_author("alice"),
-    )
+    answer = edit(review_id, {"rating": 5}, created.headers["ETag"], "alice")
     assert answer.status == 200
     assert every_page("p-e", rating="2") == [] and ids_of(every_page("p-e", rating="5")) == [review_id]
 
@@ -206,14 +192,7 @@ def test_a_reviews_etag_changes_with_its_votes_but_still_serves_if_match(reviews
     marked = call("GET", path="/reviews/{review_id}", headers={"If-None-Match": again.headers["ETag"]}, **at(review_id))
     assert marked.status == 200 and marked.body["review"]["verified_purchase"] is True
     # The vote made no tag stale for writes: the author edits with the tag read before it.
-    edited = call(
-        "PATCH",
-        {"rating": 5},
-        path="/reviews/{review_id}",
-        headers={"If-Match": read.headers["ETag"]},
-        **at(review_id),
-        **as_author("alice"),
-    )
+    edited = edit(review_id, {"rating": 5}, read.headers["ETag"], "alice")
     assert edited.status == 200
 
 
@@ -226,14 +205,7 @@ def test_a_tag_whose_feedback_part_is_not_ours_is_a_412(reviews_table, feedback)
     review_id = created.body["review"]["review_id"]
     raw = json.dumps(["p-forged", review_id, 1, 4, "published", "alice", feedback]).encode()
     tag = '"' + base64.urlsafe_b64encode(raw).decode().rstrip("=") + '"'
-    answer = call(
-        "PATCH",
-        {"rating": 5},
-        path="/reviews/{review_id}",
-        headers={"If-Match": tag},
-        **at(review_id),
-        **as_author("alice"),
-    )
+    answer = edit(review_id, {"rating": 5}, tag, "alice")
     assert answer.status == 412
 
 
@@ -244,7 +216,6 @@ def test_a_tag_whose_feedback_part_is_well_formed_but_old_still_serves_if_match(
     created = post("p-fb", "alice", 4)
     review_id = created.body["review"]["review_id"]
     raw = json.dumps(["p-fb", review_id, 1, 4, "published", "alice", "5.5.1"]).encode()
-    headers = {"If-Match": '"' + base64.urlsafe_b64encode(raw).decode().rstrip("=") + '"'}
-    author = as_author("alice")
-    answer = call("PATCH", {"rating": 5}, path="/reviews/{review_id}", headers=headers, **at(review_id), **author)
+    tag = '"' + base64.urlsafe_b64encode(raw).decode().rstrip("=") + '"'
+    answer = edit(review_id, {"rating": 5}, tag, "alice")
     assert answer.status == 200  # votes and the mark are never part of the write's condition
