@@ -221,15 +221,15 @@ def page(
     return heapq.nsmallest(limit, found, key=key), None
 
 
+#: The product page's one Query: the whole date index, newest first (the summary on top); it has no cursor.
+_PRODUCT_PAGE = _Stream(contract.DATE_INDEX_NAME, contract.LISTED_ID, "", {}, False, lambda cursor: None)
+
+
 def _product_page(
     listing: Listing, limit: int, fields: tuple[str, ...]
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """The newest ``limit`` reviews and the summary above them in the date index: one Query."""
-    request = _request(
-        listing,
-        _Stream(contract.DATE_INDEX_NAME, contract.LISTED_ID, "", {}, False, lambda cursor: None),
-        (*fields, *store.SUMMARY_FIELDS),
-    )
+    request = _request(listing, _PRODUCT_PAGE, (*fields, *store.SUMMARY_FIELDS))
     found = store.query_until(request, limit + 1, None, raw=True)
     if found and found[0][contract.SORT_KEY]["S"] == contract.SUMMARY_SORT_KEY:
         return found[1:], store.summary_of_attributes(found[0])

@@ -462,19 +462,9 @@ def summary_of_attributes(item: dict[str, Any]) -> dict[str, Any]:
 SUMMARY_PROJECTION = ", ".join(SUMMARY_FIELDS)
 
 
-def product_summary(product_id: str) -> dict[str, Any]:
-    """The summary of every published review of the product (eventually consistent read)."""
-    item = (
-        dynamodb()
-        .get_item(TableName=table_name(), Key=summary_key(product_id), ProjectionExpression=SUMMARY_PROJECTION)
-        .get("Item")
-    )
-    return summary_of(from_item(item or {}))
-
-
 def product_summaries(product_ids: list[str]) -> dict[str, dict[str, Any]]:
     """The summaries of up to ``contract.MAX_SUMMARY_PRODUCTS`` distinct products, by product id, from one
-    BatchGetItem (eventually consistent, as ``product_summary``); a product without reviews has zeros.
+    BatchGetItem (eventually consistent, as listings are); a product without reviews has zeros.
 
     Keys DynamoDB leaves unprocessed are asked for again after a pause, while the request's time budget
     allows it. Raises StoreBusy when keys are still unprocessed after ``BATCH_GET_ATTEMPTS`` calls or the
