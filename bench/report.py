@@ -352,16 +352,23 @@ def details(results: dict[str, Any]) -> str:
                 fmt(cold["samples"][f"{arm}|inside_ns"]["median"]),
                 fmt(cold["samples"][f"{arm}|wall_ns"]["median"]),
             )
-        extra = cold["ratios"]["handler (asset as deployed, no .pyc)"]
+        deployed = "handler (asset as deployed, no .pyc)"
+        extra = cold["ratios"][deployed]
+        own = cold["ratios_to_botocore_floor"][deployed]
         parts.append(
             "### 1. Cold start\n\n"
             f"{cold['runs']} runs per arm, interleaved (rotating order), each a fresh `python -I -B` process; one "
             "warm-up run per arm not counted. The import phase is the handler module's import (Lambda's init: "
-            "it imports boto3) or `import boto3` for the floor. The handler arm answered "
+            "it imports botocore, not the boto3 package) or the floor's `import boto3` (`import "
+            "botocore.session` for the botocore floor). The handler arm answered "
             f"{'201 + 200 every time' if not cold['unexpected_statuses'] else cold['unexpected_statuses']}. "
             f"The deployed-asset handler costs {fmt(extra['wall_ns']['extra_ms'])} ms more wall time and "
-            f"{fmt(extra['inside_ns']['extra_ms'])} ms more in-child time than the floor (medians).\n\n"
-            + init.markdown()
+            f"{fmt(extra['inside_ns']['extra_ms'])} ms more in-child time than the boto3 floor (medians; the "
+            "target). Against the botocore floor, which makes the same calls without importing boto3 as the "
+            f"handler does, it is {fmt_ratio(own['wall_ns']['ratio_of_medians'])} wall and "
+            f"{fmt_ratio(own['inside_ns']['ratio_of_medians'])} in child "
+            f"({fmt(own['inside_ns']['extra_ms'])} ms more in child): that is what the runtime's own code costs."
+            "\n\n" + init.markdown()
         )
     warm = results.get("warm")
     if warm:

@@ -153,6 +153,40 @@ def test_handler_from_the_asset_answers_bad_requests_without_the_cdk_installed(a
         assert json.loads(response["body"])["error"] == code
 
 
+SERVE_WITHOUT_BOTO3 = """
+import importlib.abc, json, sys
+class Forbid(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "boto3":
+            raise ImportError(f"the runtime imported {name}")
+sys.meta_path.insert(0, Forbid())
+sys.path.insert(0, sys.argv[1])
+from reviews_runtime.handler import handler
+responses = [handler(e, None) for e in json.load(sys.stdin)]
+print(json.dumps(responses))
+"""
+
+
+def test_the_asset_creates_and_lists_reviews_without_importing_the_boto3_package(asset_dir, reviews_table):
+    """A cold start that creates and lists reviews imports botocore only (``clients``): boto3's package import
+    (s3transfer, the resource layer) is ~35 ms of Lambda's init that the runtime does not need."""
+    body = json.dumps({"product_id": "p-cold", "reviewer_id": "r1", "rating": 5, "comment": "Works."})
+    events = [event("POST", body=body), event("GET", query={"product_id": "p-cold"})]
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", SERVE_WITHOUT_BOTO3, str(asset_dir)],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    created, listed = json.loads(result.stdout.splitlines()[-1])
+    assert created["statusCode"] == 201, created
+    assert listed["statusCode"] == 200, listed
+    page = json.loads(listed["body"])
+    assert [review["review_id"] for review in page["reviews"]] == [json.loads(created["body"])["review"]["review_id"]]
+    assert page["summary"]["review_count"] == 1
+
+
 def test_the_construct_and_the_cost_tool_import_without_boto3():
     """A CDK app's environment has aws-cdk-lib, not boto3: what the construct and `tap-reviews cost` read of
     the runtime (names, schemas, the error catalogue) must need nothing else."""

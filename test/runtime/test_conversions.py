@@ -11,10 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import DYNAMODB_CONTEXT, Binary, TypeDeserializer, TypeSerializer
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from tap_reviews.function_code.reviews_runtime import dynamo
 from tap_reviews.function_code.reviews_runtime.dynamo import from_attribute, from_item, to_attribute, to_item
 from tap_reviews.function_code.reviews_runtime.protocol import _json_default, plain
 
@@ -71,6 +72,20 @@ def test_items_round_trip_as_boto3s(item):
         return
     assert to_item(item) == expected
     assert from_item(expected) == {name: TypeDeserializer().deserialize(v) for name, v in expected.items()}
+
+
+def test_numbers_are_read_in_boto3s_decimal_context():
+    """The runtime spells boto3's context so that reading a number does not import the boto3 package."""
+    ours, boto3s = dynamo.DYNAMODB_CONTEXT, DYNAMODB_CONTEXT
+    assert (ours.prec, ours.Emin, ours.Emax, ours.rounding, ours.capitals, ours.clamp) == (
+        boto3s.prec,
+        boto3s.Emin,
+        boto3s.Emax,
+        boto3s.rounding,
+        boto3s.capitals,
+        boto3s.clamp,
+    )
+    assert {trap for trap, on in ours.traps.items() if on} == {trap for trap, on in boto3s.traps.items() if on}
 
 
 def test_the_written_types_keep_their_dynamodb_type():

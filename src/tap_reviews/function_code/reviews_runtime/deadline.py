@@ -71,7 +71,7 @@ def end() -> None:
 
 
 def watch(client: Any) -> None:
-    """Put the budget checks on a boto3 client (before it is shared)."""
+    """Put the budget checks on a botocore client (before it is shared)."""
     service_id = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register("before-send", check_attempt)
     # First among the service's needs-retry handlers, so it can veto botocore's retry handler (and its sleep).

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from decimal import Clamped, Context, Inexact, Overflow, Rounded, Underflow
 from typing import Any
-
-from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 
 from . import clients, contract
 
-_serializer: Any = TypeSerializer()  # typed loosely: it takes and gives any attribute value
-_deserializer: Any = TypeDeserializer()
+#: The decimal context of boto3's ``boto3.dynamodb.types.DYNAMODB_CONTEXT`` (DynamoDB numbers: 38 digits,
+#: exponents -130 to +125), spelled here so that reading a number does not import the ``boto3`` package.
+DYNAMODB_CONTEXT = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
+
+
+@functools.cache
+def _types() -> Any:
+    """boto3's TypeSerializer and TypeDeserializer, imported on first need (types the paths below do not build)."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: PLC0415 - only for rare types
+
+    return TypeSerializer(), TypeDeserializer()
 
 
 def dynamodb() -> Any:
@@ -42,7 +51,7 @@ def to_attribute(value: Any) -> dict[str, Any]:
         return {"BOOL": value}
     if kind is dict:
         return {"M": {name: to_attribute(item) for name, item in value.items()}}
-    return _serializer.serialize(value)  # type: ignore[no-any-return]
+    return _types()[0].serialize(value)  # type: ignore[no-any-return]
 
 
 def from_attribute(value: dict[str, Any]) -> Any:
@@ -51,7 +60,11 @@ def from_attribute(value: dict[str, Any]) -> Any:
         return value["S"]
     if "N" in value:
         return DYNAMODB_CONTEXT.create_decimal(value["N"])
-    return _deserializer.deserialize(value)
+    if "BOOL" in value:
+        return value["BOOL"]
+    if "M" in value:
+        return {name: from_attribute(item) for name, item in value["M"].items()}
+    return _types()[1].deserialize(value)
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
