@@ -389,3 +389,46 @@ def test_erasure_removes_every_review_of_a_reviewer_in_every_status_and_product(
     for product in ("p-0", "p-1", "p-2"):
         assert listing(product)["summary"] == recount(reviews_table, product)
     assert erase("alice").body == {"reviewer_id": "alice", "erased_reviews": 0, "done": True}
+
+
+def test_exactly_the_routes_the_catalogue_names_check_the_idempotency_key(reviews_table):
+    """The catalogue lists both key errors on the routes that claim a key; the others ignore the header."""
+    from lifecycle_calls import ORDER_SYSTEM
+
+    from tap_reviews.function_code.reviews_runtime import errors
+
+    claimed = set(errors.Error.INVALID_IDEMPOTENCY_KEY.routes)
+    assert claimed == set(errors.Error.IDEMPOTENCY_KEY_REUSED.routes)
+    bad = {"Idempotency-Key": "not a valid key"}  # spaces: not visible ASCII
+    created = post("p-keys", "alice")
+    review_id, etag = created.body["review"]["review_id"], created.headers["ETag"]
+    answers = {
+        errors.POST_REVIEWS: post("p-keys", "bob", headers=bad),
+        errors.PATCH_REVIEW: edit(review_id, {"rating": 5}, etag, headers=bad),
+        errors.DELETE_REVIEW: delete(review_id, etag, headers=bad),
+        errors.DELETE_MODERATED: call(
+            "DELETE", path="/moderation/reviews/{review_id}", headers=bad, **at(review_id), identity=MODERATOR
+        ),
+        errors.POST_DECISION: decide(review_id, etag, "publish", headers=bad),
+        errors.POST_REPORT: call(
+            "POST", {}, path="/reviews/{review_id}/reports", headers=bad, **at(review_id), **as_author("carol")
+        ),
+        errors.POST_VOTE: call(
+            "POST",
+            {"helpful": True},
+            path="/reviews/{review_id}/votes",
+            headers=bad,
+            **at(review_id),
+            **as_author("dan"),
+        ),
+        errors.PUT_VERIFIED_PURCHASE: call(
+            "PUT", path="/reviews/{review_id}/verified-purchase", headers=bad, **at(review_id), identity=ORDER_SYSTEM
+        ),
+        errors.POST_ERASURE: erase("nobody-at-all", headers=bad),
+    }
+    assert set(answers) == {route for route in errors.EVERY_ROUTE if not route.startswith("GET ")}
+    for route, answer in answers.items():
+        if route in claimed:
+            assert (answer.status, answer.body["error"]) == (400, "invalid_idempotency_key"), route
+        else:
+            assert answer.status < 300, (route, answer)

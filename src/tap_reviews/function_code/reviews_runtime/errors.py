@@ -64,8 +64,7 @@ REVIEW_ROUTES = (
     DELETE_MODERATED,
     POST_DECISION,
 )
-#: Routes that write, and those an authenticated caller (author or moderator) calls.
-WRITE_ROUTES = tuple(route for route in EVERY_ROUTE if not route.startswith("GET "))
+#: Routes an authenticated caller (author or moderator) calls.
 AUTHENTICATED_ROUTES = (
     PATCH_REVIEW,
     DELETE_REVIEW,
@@ -79,6 +78,9 @@ AUTHENTICATED_ROUTES = (
 #: Routes that may be IAM-authorized: the moderators' by default, the authors' and writes with
 #: ``iam_write_authorization``.
 IAM_ROUTES = (POST_REVIEWS, POST_REPORT, POST_VOTE, *AUTHENTICATED_ROUTES)
+#: Routes that honour ``Idempotency-Key``. The others that write repeat safely without one: a report or a
+#: vote counts once per caller, a verified mark is set or not, and an erasure continues where it stopped.
+IDEMPOTENT_ROUTES = (POST_REVIEWS, PATCH_REVIEW, DELETE_REVIEW, DELETE_MODERATED, POST_DECISION)
 #: Routes that honour ``If-Match`` (required where a stale write could lose an update).
 CONDITIONAL_ROUTES = (PATCH_REVIEW, DELETE_REVIEW, DELETE_MODERATED, POST_DECISION)
 
@@ -100,7 +102,7 @@ class Error(Enum):
     INVALID_IDEMPOTENCY_KEY = (
         400,
         "The `Idempotency-Key` header is not 16-255 visible ASCII characters.",
-        WRITE_ROUTES,
+        IDEMPOTENT_ROUTES,
         (),
     )
     INVALID_QUERY = (
@@ -151,7 +153,7 @@ class Error(Enum):
     IDEMPOTENCY_KEY_REUSED = (
         409,
         "The `Idempotency-Key` was used before with a different request.",
-        WRITE_ROUTES,
+        IDEMPOTENT_ROUTES,
         (),
     )
     REVIEW_EXISTS = (
