@@ -10,7 +10,11 @@ Arms, one call each per round in a freshly shuffled order, so drift of the machi
   that reads the summary with the reviews;
 - ``GET raw Query``: that Query with boto3;
 - ``SUMMARIES handler``: ``GET /summaries`` of a category page, 24 products (20 with reviews, 4 without);
-- ``SUMMARIES raw BatchGetItem``: one BatchGetItem of the same 24 summary keys, same projection.
+- ``SUMMARIES raw BatchGetItem``: one BatchGetItem of the same 24 summary keys, same projection;
+- ``GET Query, handler's client`` and ``SUMMARIES BatchGetItem, handler's client``: the same two calls
+  through the runtime's own DynamoDB client, which takes item reads' JSON as it is instead of walking it
+  through botocore's model (``reviews_runtime.clients``). Not targets: the handler's ratio to them is what
+  its own code costs, the raw arms' ratio to them what that parsing saves.
 
 The handler is imported from a copy of the synthesized asset, runs against its own table made from the
 template's definition, and writes its per-request log line to /dev/null (the write is still paid).
@@ -57,6 +61,9 @@ GET_PRODUCT = "warm-get"
 PRODUCTS = 50  # POSTs rotate over this many products per arm
 #: A category page: 24 products, 20 of them reviewed (the other 4 answer zeros).
 CATEGORY = [f"warm-category-{index:02d}" for index in range(24)]
+#: The diagnostic arms: the reads through the runtime's own client, and the raw boto3 arms they compare to.
+OWN_CLIENT_ARMS = {"GET": "GET Query, handler's client", "SUMMARIES": "SUMMARIES BatchGetItem, handler's client"}
+RAW_ARMS = {"GET": "GET raw Query", "SUMMARIES": "SUMMARIES raw BatchGetItem"}
 
 
 def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
@@ -146,6 +153,24 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         assert len(answer["Responses"][table]) == 20 and not answer.get("UnprocessedKeys")
         return elapsed, answer["ResponseMetadata"]["HTTPStatusCode"]
 
+    clients = sys.modules[handler.__module__.rpartition(".")[0] + ".clients"]
+
+    def get_own_client() -> tuple[int, int]:
+        own_client = clients.client("dynamodb")
+        started = time.perf_counter_ns()
+        page = own_client.query(**query)
+        elapsed = time.perf_counter_ns() - started
+        assert len(page["Items"]) == 11 and page["Items"][0]["review_id"]["S"] == SUMMARY_SORT_KEY
+        return elapsed, page["ResponseMetadata"]["HTTPStatusCode"]
+
+    def summaries_own_client() -> tuple[int, int]:
+        own_client = clients.client("dynamodb")
+        started = time.perf_counter_ns()
+        answer = own_client.batch_get_item(RequestItems=summary_keys)
+        elapsed = time.perf_counter_ns() - started
+        assert len(answer["Responses"][table]) == 20 and not answer.get("UnprocessedKeys")
+        return elapsed, answer["ResponseMetadata"]["HTTPStatusCode"]
+
     arms = {
         "POST handler": post_handler,
         "POST raw TransactWriteItems": post_raw,
@@ -154,6 +179,8 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         "GET raw Query": get_raw,
         "SUMMARIES handler": summaries_handler,
         "SUMMARIES raw BatchGetItem": summaries_raw,
+        OWN_CLIENT_ARMS["GET"]: get_own_client,
+        OWN_CLIENT_ARMS["SUMMARIES"]: summaries_own_client,
     }
     names = list(arms)
     timings: dict[str, list[float]] = {name: [] for name in names}
@@ -181,6 +208,14 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         "summary_transaction_vs_put": samples["POST raw TransactWriteItems"].median
         / samples["POST raw put_item"].median,
     }
+    # Not targets: the handler over the same call through its own client, and that client over boto3's.
+    own_client = {
+        method: {
+            "handler_ratio": samples[f"{method} handler"].median / samples[arm].median,
+            "raw_ratio": samples[RAW_ARMS[method]].median / samples[arm].median,
+        }
+        for method, arm in OWN_CLIENT_ARMS.items()
+    }
     ratios_p95 = {
         "POST": samples["POST handler"].p(95) / samples["POST raw TransactWriteItems"].p(95),
         "GET": samples["GET handler"].p(95) / samples["GET raw Query"].p(95),
@@ -199,6 +234,7 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
             "SUMMARIES": samples["SUMMARIES handler"].median - samples["SUMMARIES raw BatchGetItem"].median,
         },
         "handler_own_work_us": own,
+        "own_client": own_client,
         "target_ratio": TARGET_RATIO,
     }
 

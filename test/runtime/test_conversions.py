@@ -7,6 +7,8 @@ JSON round trip for flat answers. These properties hold them to the generic answ
 
 from __future__ import annotations
 
+import functools
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -140,3 +142,73 @@ def test_a_listings_view_of_a_stored_review_is_the_view_of_the_converted_one(rev
     stored = to_item(review)
     assert public_attributes(stored) == public(from_item(stored))
     assert plain({"r": public_attributes(stored)}) == plain({"r": public(from_item(stored))})
+
+
+# DynamoDB's item reads: the runtime's client takes the JSON body as it is, botocore walks it through the model.
+plain_values = st.recursive(
+    st.one_of(
+        st.text(), numbers, st.booleans(), st.none(),
+        st.frozensets(st.text(), min_size=1).map(set),
+        st.frozensets(st.integers(min_value=-1000, max_value=1000), min_size=1).map(set),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)),
+    max_leaves=12,
+)  # fmt: skip
+items = st.lists(st.dictionaries(st.text(max_size=8), plain_values, max_size=5), max_size=4)
+
+
+def serialized(item: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return {name: TypeSerializer().serialize(value) for name, value in item.items()}
+    except Exception:  # noqa: BLE001 - nothing DynamoDB could hold
+        return None
+
+
+@functools.cache
+def output_shape(operation: str) -> Any:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("dynamodb").operation_model(operation).output_shape
+
+
+def both_parses(operation: str, body: dict[str, Any]) -> tuple[Any, Any]:
+    import botocore.parsers
+
+    from tap_reviews.function_code.reviews_runtime import clients
+
+    shape = output_shape(operation)
+    response = {
+        "status_code": 200,
+        "headers": {"x-amzn-requestid": "R1", "content-type": "application/x-amz-json-1.0"},
+        "body": json.dumps(body).encode(),
+    }
+    return clients._PlainItemsParser().parse(response, shape), botocore.parsers.JSONParser().parse(response, shape)
+
+
+@given(items, st.booleans())
+def test_item_reads_parse_as_botocore_parses_them(stored, more):
+    found = [item for item in map(serialized, stored) if item is not None]
+    last = {"LastEvaluatedKey": found[0]} if more and found else {}
+    bodies = {
+        "Query": {"Items": found, "Count": len(found), "ScannedCount": len(found), **last},
+        "GetItem": {"Item": found[0]} if found else {},
+        "BatchGetItem": {"Responses": {"reviews": found}, "UnprocessedKeys": {}},
+    }
+    for operation, body in bodies.items():
+        ours, botocores = both_parses(operation, body)
+        assert ours == botocores
+
+
+def test_binary_values_and_other_outputs_are_left_to_botocore():
+    binary = {"Items": [{"photo": {"B": "aGk="}, "tags": {"BS": ["aGk="]}}], "Count": 1, "ScannedCount": 1}
+    ours, botocores = both_parses("Query", binary)
+    assert ours == botocores and ours["Items"][0]["photo"] == {"B": b"hi"}
+    ours, botocores = both_parses("DescribeTable", {"Table": {"CreationDateTime": 1.7e9, "TableName": "t"}})
+    assert ours == botocores and not isinstance(ours["Table"]["CreationDateTime"], float)  # a datetime
+
+
+def test_the_runtimes_dynamodb_client_reads_items_as_plain_json(reviews_table):
+    from tap_reviews.function_code.reviews_runtime import clients
+
+    parser = clients.client("dynamodb")._endpoint._response_parser_factory.create_parser("json")
+    assert isinstance(parser, clients._PlainItemsParser)
