@@ -125,9 +125,10 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
 
     query = product_query(table, GET_PRODUCT)
 
-    def get_raw() -> tuple[int, int]:
+    def get_raw(through: Callable[[], Any] = lambda: client) -> tuple[int, int]:
+        reader = through()
         started = time.perf_counter_ns()
-        page = client.query(**query)
+        page = reader.query(**query)
         elapsed = time.perf_counter_ns() - started
         assert len(page["Items"]) == 11 and page["Items"][0]["review_id"]["S"] == SUMMARY_SORT_KEY
         return elapsed, page["ResponseMetadata"]["HTTPStatusCode"]
@@ -146,30 +147,18 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         }
     }
 
-    def summaries_raw() -> tuple[int, int]:
+    def summaries_raw(through: Callable[[], Any] = lambda: client) -> tuple[int, int]:
+        reader = through()
         started = time.perf_counter_ns()
-        answer = client.batch_get_item(RequestItems=summary_keys)
+        answer = reader.batch_get_item(RequestItems=summary_keys)
         elapsed = time.perf_counter_ns() - started
         assert len(answer["Responses"][table]) == 20 and not answer.get("UnprocessedKeys")
         return elapsed, answer["ResponseMetadata"]["HTTPStatusCode"]
 
     clients = sys.modules[handler.__module__.rpartition(".")[0] + ".clients"]
 
-    def get_own_client() -> tuple[int, int]:
-        own_client = clients.client("dynamodb")
-        started = time.perf_counter_ns()
-        page = own_client.query(**query)
-        elapsed = time.perf_counter_ns() - started
-        assert len(page["Items"]) == 11 and page["Items"][0]["review_id"]["S"] == SUMMARY_SORT_KEY
-        return elapsed, page["ResponseMetadata"]["HTTPStatusCode"]
-
-    def summaries_own_client() -> tuple[int, int]:
-        own_client = clients.client("dynamodb")
-        started = time.perf_counter_ns()
-        answer = own_client.batch_get_item(RequestItems=summary_keys)
-        elapsed = time.perf_counter_ns() - started
-        assert len(answer["Responses"][table]) == 20 and not answer.get("UnprocessedKeys")
-        return elapsed, answer["ResponseMetadata"]["HTTPStatusCode"]
+    def handlers_client() -> Any:
+        return clients.client("dynamodb")
 
     arms = {
         "POST handler": post_handler,
@@ -179,8 +168,8 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
         "GET raw Query": get_raw,
         "SUMMARIES handler": summaries_handler,
         "SUMMARIES raw BatchGetItem": summaries_raw,
-        OWN_CLIENT_ARMS["GET"]: get_own_client,
-        OWN_CLIENT_ARMS["SUMMARIES"]: summaries_own_client,
+        OWN_CLIENT_ARMS["GET"]: lambda: get_raw(handlers_client),
+        OWN_CLIENT_ARMS["SUMMARIES"]: lambda: summaries_raw(handlers_client),
     }
     names = list(arms)
     timings: dict[str, list[float]] = {name: [] for name in names}
