@@ -162,16 +162,33 @@ class Forbid(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Forbid())
 sys.path.insert(0, sys.argv[1])
 from reviews_runtime.handler import handler
-responses = [handler(e, None) for e in json.load(sys.stdin)]
+responses, review_id = [], None
+for e in json.load(sys.stdin):  # REVIEW_ID in later events: the id the first answer created
+    responses.append(handler(json.loads(json.dumps(e).replace("REVIEW_ID", str(review_id))), None))
+    review_id = review_id or json.loads(responses[0]["body"])["review"]["review_id"]
 print(json.dumps(responses))
 """
 
 
-def test_the_asset_creates_and_lists_reviews_without_importing_the_boto3_package(asset_dir, reviews_table):
-    """A cold start that creates and lists reviews imports botocore only (``clients``): boto3's package import
-    (s3transfer, the resource layer) is ~35 ms of Lambda's init that the runtime does not need."""
+def on_the_review(method, path, body=None):
+    """An event for a route under ``/reviews/{review_id}``, naming the review the first event creates."""
+    routed = event(method, path=path, body=body)
+    routed["pathParameters"] = {"review_id": "REVIEW_ID"}
+    routed["path"] = path.replace("{review_id}", "REVIEW_ID")
+    return routed
+
+
+def test_the_asset_serves_without_importing_the_boto3_package(asset_dir, reviews_table):
+    """Creating, listing, reading, reporting and voting import botocore only (``clients``, ``dynamo``): boto3's
+    package import (s3transfer, the resource layer) is ~35 ms that neither Lambda's init nor a request pays."""
     body = json.dumps({"product_id": "p-cold", "reviewer_id": "r1", "rating": 5, "comment": "Works."})
-    events = [event("POST", body=body), event("GET", query={"product_id": "p-cold"})]
+    events = [
+        event("POST", body=body),
+        event("GET", query={"product_id": "p-cold"}),
+        on_the_review("POST", "/reviews/{review_id}/reports", json.dumps({"reporter_id": "r2", "reason": "spam"})),
+        on_the_review("POST", "/reviews/{review_id}/votes", json.dumps({"voter_id": "r3", "helpful": True})),
+        on_the_review("GET", "/reviews/{review_id}"),
+    ]
     result = subprocess.run(
         [sys.executable, "-I", "-c", SERVE_WITHOUT_BOTO3, str(asset_dir)],
         input=json.dumps(events),
@@ -179,12 +196,12 @@ def test_the_asset_creates_and_lists_reviews_without_importing_the_boto3_package
         text=True,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    created, listed = json.loads(result.stdout.splitlines()[-1])
-    assert created["statusCode"] == 201, created
-    assert listed["statusCode"] == 200, listed
+    created, listed, reported, voted, read = json.loads(result.stdout.splitlines()[-1])
+    assert [answer["statusCode"] for answer in (created, listed, reported, voted, read)] == [201, 200, 204, 204, 200]
     page = json.loads(listed["body"])
     assert [review["review_id"] for review in page["reviews"]] == [json.loads(created["body"])["review"]["review_id"]]
     assert page["summary"]["review_count"] == 1
+    assert json.loads(read["body"])["review"]["helpful_votes"] == 1
 
 
 def test_the_construct_and_the_cost_tool_import_without_boto3():

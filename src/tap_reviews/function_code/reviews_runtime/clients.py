@@ -52,7 +52,10 @@ class _PlainItemsParser(JSONParser):
 
     def _handle_json_body(self, raw_body: Any, shape: Any) -> Any:
         if shape is not None and shape.name in PLAIN_JSON_OUTPUTS and raw_body and not _BINARY.search(raw_body):
-            return json.loads(raw_body)
+            try:
+                return json.loads(raw_body)
+            except ValueError:  # a damaged body: botocore's parser reads it as {} and its checksum check retries
+                pass
         return super()._handle_json_body(raw_body, shape)  # type: ignore[misc] # not in the botocore stubs
 
 
@@ -72,8 +75,9 @@ def client(service: Literal["dynamodb", "ssm", "events"]) -> Any:
     global _session  # noqa: PLW0603 - one session per process, like boto3's default session
     if service not in _clients:
         if _session is None:
-            _session = botocore.session.get_session()
-            _session.register_component("response_parser_factory", _ParserFactory())
+            session = botocore.session.get_session()
+            session.register_component("response_parser_factory", _ParserFactory())
+            _session = session  # shared only once it parses item reads as plain JSON
         created = _session.create_client(service, config=CLIENT_CONFIG)
         deadline.watch(created)
         _clients[service] = created  # shared only once its budget checks are in place

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from decimal import Clamped, Context, Inexact, Overflow, Rounded, Underflow
+from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
 from typing import Any
 
 from . import clients, contract
@@ -16,7 +16,7 @@ DYNAMODB_CONTEXT = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflo
 
 @functools.cache
 def _types() -> Any:
-    """boto3's TypeSerializer and TypeDeserializer, imported on first need (types the paths below do not build)."""
+    """boto3's TypeSerializer and TypeDeserializer, imported on first need (types the runtime never stores)."""
     from boto3.dynamodb.types import TypeDeserializer, TypeSerializer  # noqa: PLC0415 - only for rare types
 
     return TypeSerializer(), TypeDeserializer()
@@ -39,8 +39,10 @@ _EXACT_INTEGER = 10**38
 def to_attribute(value: Any) -> dict[str, Any]:
     """``value`` as one DynamoDB attribute value, exactly as boto3's ``TypeSerializer`` makes it.
 
-    Strings, small integers, booleans and maps (what every write path sends) are built directly; anything else
-    goes to ``TypeSerializer``. Its generic type checks were a third of an edit's own time in the handler.
+    Every type the runtime stores is built here (strings, numbers, booleans, null, maps, lists and string
+    sets): boto3's generic type checks were a third of an edit's own time in the handler, and importing
+    boto3 costs ~30 ms of the request that first needs it. Anything else (binary, tuples, floats, which
+    boto3 refuses) goes to ``TypeSerializer``, imported then.
     """
     kind = type(value)
     if kind is str:
@@ -51,11 +53,23 @@ def to_attribute(value: Any) -> dict[str, Any]:
         return {"BOOL": value}
     if kind is dict:
         return {"M": {name: to_attribute(item) for name, item in value.items()}}
+    if value is None:
+        return {"NULL": True}
+    if kind is list:
+        return {"L": [to_attribute(item) for item in value]}
+    if kind is int or kind is Decimal:
+        number = str(DYNAMODB_CONTEXT.create_decimal(value))  # raises past 38 digits, as boto3's does
+        if number in ("Infinity", "NaN"):
+            raise TypeError("Infinity and NaN not supported")
+        return {"N": number}
+    if kind is set and value and all(type(item) is str for item in value):
+        return {"SS": list(value)}
     return _types()[0].serialize(value)  # type: ignore[no-any-return]
 
 
 def from_attribute(value: dict[str, Any]) -> Any:
-    """One DynamoDB attribute value as a plain value, exactly as boto3's ``TypeDeserializer`` reads it."""
+    """One DynamoDB attribute value as a plain value, exactly as boto3's ``TypeDeserializer`` reads it
+    (binary values go to it, imported then)."""
     if "S" in value:
         return value["S"]
     if "N" in value:
@@ -64,6 +78,14 @@ def from_attribute(value: dict[str, Any]) -> Any:
         return value["BOOL"]
     if "M" in value:
         return {name: from_attribute(item) for name, item in value["M"].items()}
+    if "NULL" in value:
+        return None
+    if "L" in value:
+        return [from_attribute(item) for item in value["L"]]
+    if "SS" in value:
+        return set(value["SS"])
+    if "NS" in value:
+        return {DYNAMODB_CONTEXT.create_decimal(number) for number in value["NS"]}
     return _types()[1].deserialize(value)
 
 
