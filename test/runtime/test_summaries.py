@@ -97,7 +97,8 @@ class _Unprocessing:
         ((table, request),) = RequestItems.items()
         first, rest = request["Keys"][:1], request["Keys"][1:]
         answer = self.real.batch_get_item(RequestItems={table: {**request, "Keys": first}})
-        answer["UnprocessedKeys"] = {table: {**request, "Keys": rest}} if rest else {}
+        # With a field botocore's model may not know yet: the retry must ask in its own terms, not echo it.
+        answer["UnprocessedKeys"] = {table: {**request, "Keys": rest, "AddedLater": 1}} if rest else {}
         return answer
 
 

@@ -483,7 +483,9 @@ def product_summaries(product_ids: list[str]) -> dict[str, dict[str, Any]]:
         answer = dynamodb().batch_get_item(RequestItems=request)
         for item in answer.get("Responses", {}).get(table, []):
             found[item[contract.PARTITION_KEY]["S"]] = summary_of_attributes(item)
-        request = answer.get("UnprocessedKeys") or {}
+        unprocessed = answer.get("UnprocessedKeys", {}).get(table, {}).get("Keys")
+        # The next call asks again for those keys only, in the request's own terms (not the answer's).
+        request = {table: {**request[table], "Keys": unprocessed}} if unprocessed else {}
         if not request:
             return {product_id: found.get(product_id) or summary_of({}) for product_id in product_ids}
         pause = BATCH_GET_PAUSE_SECONDS * 2**attempt
