@@ -401,12 +401,14 @@ def seed_products(client: Any, table: str, products: Sequence[str], reviews_each
 
 
 def stored_review_ids(client: Any, table: str, product_id: str) -> set[str]:
-    """Every review id under a product, read consistently, all pages."""
+    """Every review id under a product, read consistently, all pages (the date index also holds the summary,
+    which is not a review)."""
     found: set[str] = set()
     request = {**product_query(table, product_id, limit=1000), "ConsistentRead": True}
     while True:
         page = client.query(**request)
         found.update(item["review_id"]["S"] for item in page.get("Items", []))
+        found.discard(SUMMARY_SORT_KEY)
         if "LastEvaluatedKey" not in page:
             return found
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

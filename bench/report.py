@@ -311,9 +311,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         lines.append(
             (
                 "4. acknowledged writes read back",
-                "0 lost",
-                f"{check['read_back']} of {check['acknowledged']} read back, {check['lost']} lost",
-                verdict(check["lost"] == 0),
+                "0 lost, every summary exact",
+                f"{check['read_back']} of {check['acknowledged']} read back, {check['lost']} lost; "
+                f"{check['summary_mismatches']} of {check['products']} summaries differ from a recount",
+                verdict(check["lost"] == 0 and check["summary_mismatches"] == 0),
             )
         )
     asset = results.get("asset_size")
