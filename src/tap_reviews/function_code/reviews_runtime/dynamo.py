@@ -41,8 +41,8 @@ def to_attribute(value: Any) -> dict[str, Any]:
 
     Every type the runtime stores is built here (strings, numbers, booleans, null, maps, lists and string
     sets): boto3's generic type checks were a third of an edit's own time in the handler, and importing
-    boto3 costs ~30 ms of the request that first needs it. Anything else (binary, tuples, floats, which
-    boto3 refuses) goes to ``TypeSerializer``, imported then.
+    boto3 costs ~30 ms of the request that first needs it. Anything else (binary values, tuples, other
+    sets, and floats, which boto3 refuses) goes to ``TypeSerializer``, imported then.
     """
     kind = type(value)
     if kind is str:
