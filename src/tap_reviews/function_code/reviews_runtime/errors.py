@@ -53,17 +53,7 @@ EVERY_ROUTE = (
 )
 #: Routes with a JSON body, and routes naming one review in their path.
 BODY_ROUTES = (POST_REVIEWS, PATCH_REVIEW, POST_REPORT, POST_VOTE, POST_DECISION, POST_ERASURE)
-REVIEW_ROUTES = (
-    GET_REVIEW,
-    PATCH_REVIEW,
-    DELETE_REVIEW,
-    POST_REPORT,
-    POST_VOTE,
-    PUT_VERIFIED_PURCHASE,
-    GET_MODERATED,
-    DELETE_MODERATED,
-    POST_DECISION,
-)
+REVIEW_ROUTES = tuple(route for route in EVERY_ROUTE if f"{{{contract.REVIEW_ID_PARAMETER}}}" in route)
 #: Routes an authenticated caller (author or moderator) calls.
 AUTHENTICATED_ROUTES = (
     PATCH_REVIEW,
