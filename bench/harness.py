@@ -408,9 +408,8 @@ def stored_review_ids(client: Any, table: str, product_id: str) -> set[str]:
     while True:
         page = client.query(**request)
         found.update(item["review_id"]["S"] for item in page.get("Items", []))
-        found.discard(SUMMARY_SORT_KEY)
         if "LastEvaluatedKey" not in page:
-            return found
+            return found - {SUMMARY_SORT_KEY}
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 

@@ -143,17 +143,11 @@ def summary_table(results: dict[str, Any]) -> Table:
             label = "warm GET /summaries (24 products)"
             row("2", label, "handler", samples["SUMMARIES handler"], fmt_ratio(ratios["SUMMARIES"]), tails=True)
             row("2", label, "raw BatchGetItem", samples["SUMMARIES raw BatchGetItem"], "1.00x (floor)", tails=True)
-        for label, arm, raw in (
-            ("warm GET (10 reviews)", "GET Query, handler's client", "GET raw Query"),
-            (
-                "warm GET /summaries (24 products)",
-                "SUMMARIES BatchGetItem, handler's client",
-                "SUMMARIES raw BatchGetItem",
-            ),
-        ):
-            if arm in samples:
-                ratio_text = f"{fmt_ratio(samples[arm]['median'] / samples[raw]['median'])} (diagnostic)"
-                row("2", label, "same call, handler's client", samples[arm], ratio_text, tails=True)
+        labels = {"GET": "warm GET (10 reviews)", "SUMMARIES": "warm GET /summaries (24 products)"}
+        for method, diagnostic in warm.get("own_client", {}).items():
+            arm, raw = diagnostic["arm"], diagnostic["raw_arm"]
+            ratio_text = f"{fmt_ratio(samples[arm]['median'] / samples[raw]['median'])} (diagnostic)"
+            row("2", labels[method], "same call, handler's client", samples[arm], ratio_text, tails=True)
     lifecycle = results.get("lifecycle")
     if lifecycle:
         floors = {

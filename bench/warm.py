@@ -200,6 +200,8 @@ def run(ctx: Context, handler: Any | None = None) -> dict[str, Any]:
     # Not targets: the handler over the same call through its own client, and that client over boto3's.
     own_client = {
         method: {
+            "arm": arm,
+            "raw_arm": RAW_ARMS[method],
             "handler_ratio": samples[f"{method} handler"].median / samples[arm].median,
             "raw_ratio": samples[RAW_ARMS[method]].median / samples[arm].median,
         }
