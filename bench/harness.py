@@ -280,7 +280,7 @@ def review_item(product_id: str, reviewer_id: str, rating: int, comment: str, cr
         "created_at": {"S": created_at},
         "status": {"S": "published"},
         "version": {"N": "1"},
-        **to_item(new_review_attributes(new_id, rating, "published")),
+        **to_item(new_review_attributes(product_id, new_id, rating, "published")),
     }
 
 

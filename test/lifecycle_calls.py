@@ -122,14 +122,19 @@ def every_page(product_id: str, limit: int = 100, **query: str) -> list[dict[str
 LISTINGS = [
     *((order, None, None) for order in ("newest", "oldest", "highest", "lowest", "most_helpful")),
     ("newest", "4", None),
-    ("oldest", "2-4", None),
     ("newest", "1-5", None),
     ("highest", "3-5", None),
     ("lowest", "2", None),
     ("most_helpful", "5", None),
-    ("most_helpful", "1-3", None),
     ("newest", None, "true"),
     ("oldest", None, "true"),
+    # Every range of two to four stars in date order (each its own partition of a range index), and one
+    # range of each slot in helpfulness order: every one of the 14 range indexes.
+    *(
+        (("newest", "oldest")[n % 2], f"{low}-{high}", None)
+        for n, (low, high) in enumerate([(1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (2, 5), (3, 4), (3, 5), (4, 5)])
+    ),
+    *(("most_helpful", stars, None) for stars in ("3-5", "1-3", "1-4", "2-3", "2-4", "2-5", "3-4")),
 ]
 
 

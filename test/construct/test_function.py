@@ -3,6 +3,8 @@
 import pytest
 from aws_cdk.assertions import Match
 
+from tap_reviews.function_code.reviews_runtime import contract, listings
+
 
 def only(template, resource_type):
     resources = template.find_resources(resource_type)
@@ -100,12 +102,31 @@ def test_function_may_only_use_the_table_actions_the_runtime_needs_on_the_table_
         needed = per_item.get(call) or ["".join(word.title() for word in call.split("_")).replace("Items", "Item")]
         for action in needed:
             assert f"dynamodb:{action}" in granted, (call, action)
-    # Each index by name: Table.grant's index/* would cover every index added later.
+    # Each global index by name: Table.grant's index/* would cover every index added later. The range indexes:
+    # per slot of star ranges, one by date and one by helpfulness.
+    ranges = [f"By{order}InRange{slot}Index" for order in ("Date", "Helpful") for slot in range(7)]
     assert statement["Resource"] == [
         {"Fn::GetAtt": [table_id, "Arn"]},
-        {"Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, "/index/ReviewerIdIndex"]]},
-        {"Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, "/index/ModerationQueueIndex"]]},
+        *(
+            {"Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, f"/index/{index}"]]}
+            for index in ("ReviewerIdIndex", "ModerationQueueIndex", *ranges)
+        ),
     ]
+    # Every global index a listing reads is granted (local indexes go with the table's ARN).
+    local = {index for index, *_ in contract.LISTING_INDEXES}
+    granted_indexes = {resource["Fn::Join"][1][1].removeprefix("/index/") for resource in statement["Resource"][1:]}
+    for order in contract.SORT_ORDERS:
+        for low in range(1, 6):
+            for high in range(low, 6):
+                index = listings.stream(listings.Listing("p", order, low, high)).index_name
+                assert index in local or index in granted_indexes, (order, low, high, index)
+
+
+def test_the_throttles_metric_counts_every_operation_the_runtime_issues():
+    from tap_reviews._construct.monitoring import RUNTIME_OPERATIONS
+
+    operations = {"".join(word.title() for word in call.split("_")) for call in _runtime_dynamodb_calls()}
+    assert set(RUNTIME_OPERATIONS) == operations
 
 
 def test_function_role_has_no_managed_policies_and_writes_only_to_its_own_log_group(defaults):

@@ -4,7 +4,14 @@ import json
 
 from aws_cdk.assertions import Match, Template
 
-INDEXES = ("ReviewerIdIndex", "ModerationQueueIndex")
+#: The global indexes for a range of two to four stars: per slot (ranges that share no star), one in date
+#: order and one in helpfulness order, keyed by that slot's attribute.
+RANGE_INDEXES = {
+    f"By{order}InRange{slot}Index": (f"listed_range_{slot}", sort_key, kind)
+    for order, sort_key, kind in (("Date", "listed_id", "S"), ("Helpful", "listed_helpful", "N"))
+    for slot in range(7)
+}
+INDEXES = ("ReviewerIdIndex", "ModerationQueueIndex", *RANGE_INDEXES)
 
 
 def scalable_targets(template: Template) -> dict[tuple[str, str], dict]:
@@ -13,7 +20,7 @@ def scalable_targets(template: Template) -> dict[tuple[str, str], dict]:
     found = {}
     for target in targets.values():
         resource = json.dumps(target["Properties"]["ResourceId"])
-        what = next((index for index in INDEXES if f"/index/{index}" in resource), "table")
+        what = next((index for index in INDEXES if f'/index/{index}"' in resource), "table")
         found[(what, target["Properties"]["ScalableDimension"].rsplit(":", 1)[-1])] = target["Properties"]
     return found
 
@@ -49,6 +56,7 @@ def test_table_has_seed_keys_listing_indexes_a_reviewer_index_and_a_sparse_moder
                     {"AttributeName": "reviewer_id", "AttributeType": "S"},
                     {"AttributeName": "moderation_queue", "AttributeType": "S"},
                     {"AttributeName": "queued_at", "AttributeType": "S"},
+                    *({"AttributeName": f"listed_range_{slot}", "AttributeType": "S"} for slot in range(7)),
                 ]
             ),
             # One local index per listing order (five, DynamoDB's most), all with every attribute: a page is
@@ -83,6 +91,19 @@ def test_table_has_seed_keys_listing_indexes_a_reviewer_index_and_a_sparse_moder
                     "Projection": {"ProjectionType": "ALL"},
                     "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
                 },
+                # Sparse too: a published review is in the ranges that hold its rating, one per slot.
+                *(
+                    {
+                        "IndexName": index,
+                        "KeySchema": [
+                            {"AttributeName": partition_key, "KeyType": "HASH"},
+                            {"AttributeName": sort_key, "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                    }
+                    for index, (partition_key, sort_key, _) in RANGE_INDEXES.items()
+                ),
             ],
             "StreamSpecification": Match.absent(),
             "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
@@ -100,7 +121,7 @@ def test_default_capacity_scales_between_5_and_100_at_70_percent_on_table_and_in
     assert sorted(targets) == EVERY_TARGET
     assert {(t["MinCapacity"], t["MaxCapacity"]) for t in targets.values()} == {(5, 100)}
     policies = defaults.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")
-    assert len(policies) == 6
+    assert len(policies) == len(EVERY_TARGET) == 2 * 17
     for policy in policies.values():
         config = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]
         assert config["TargetValue"] == 70
@@ -132,7 +153,7 @@ def test_on_demand_billing_has_no_provisioned_capacity_and_no_scaling(synthesize
         {
             "BillingMode": "PAY_PER_REQUEST",
             "ProvisionedThroughput": Match.absent(),
-            "GlobalSecondaryIndexes": [Match.object_like({"ProvisionedThroughput": Match.absent()})] * 2,
+            "GlobalSecondaryIndexes": [Match.object_like({"ProvisionedThroughput": Match.absent()})] * 16,
         },
     )
     template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 0)

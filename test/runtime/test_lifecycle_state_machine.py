@@ -52,7 +52,11 @@ def listing_keys(item):
         "verified_key",
         *store.LISTED_ATTRIBUTES,
     )
-    return {name: item[name] for name in names if name in item}
+    keys = {name: item[name] for name in names if name in item and not name.startswith("listed_range_")}
+    ranges = sorted(item[name] for name in names if name in item and name.startswith("listed_range_"))
+    if ranges or "listed_id" in item:
+        keys["listed_ranges"] = ranges
+    return keys
 
 
 def expected_keys(model, review_id):
@@ -75,6 +79,11 @@ def expected_keys(model, review_id):
                 "listed_rating_helpful": model.rating * contract.RATING_STEP + rank,
                 "listed_verified": store.verified_key(review_id, model.verified),
             }
+        )
+        # The key of every range of two to four stars that holds its rating (in the range indexes' slots).
+        ranges = [(low, high) for low in range(1, 5) for high in range(low + 1, 6) if (low, high) != (1, 5)]
+        keys["listed_ranges"] = sorted(
+            f"{model.product}#{low}-{high}" for low, high in ranges if low <= model.rating <= high
         )
     return keys
 

@@ -39,7 +39,7 @@ def seed(table, rng: random.Random) -> list[dict]:
                 "created_at": "2026-11-30T00:00:00.000+00:00",
                 "status": "published",
                 "version": 1,
-                **store.new_review_attributes(review_id, rating, "published"),
+                **store.new_review_attributes(PRODUCT, review_id, rating, "published"),
             }
             item.update(
                 {

@@ -20,9 +20,21 @@ def test_a_table_without_the_listing_indexes_is_refused_and_the_templates_is_use
     older["AttributeDefinitions"] = [
         a for a in request["AttributeDefinitions"] if not a["AttributeName"].startswith("listed_")
     ]
+    older["GlobalSecondaryIndexes"] = [
+        index for index in request["GlobalSecondaryIndexes"] if "InRange" not in index["IndexName"]
+    ]
     client.create_table(**older)
-    with pytest.raises(CliError, match=r"lacks the indexes ByDateIndex, ByHelpfulIndex, .*another --data-dir"):
+    with pytest.raises(CliError, match=r"lacks the indexes ByDateInRange0Index, .*ByDateIndex, .*another --data-dir"):
         _ensure_table(request)
+    # A table with the local indexes but not the range indexes (the tap-reviews before them) is refused too.
+    without_ranges = {**request, "TableName": f"local-{uuid.uuid4().hex[:8]}"}
+    without_ranges["GlobalSecondaryIndexes"] = older["GlobalSecondaryIndexes"]
+    without_ranges["AttributeDefinitions"] = [
+        a for a in request["AttributeDefinitions"] if not a["AttributeName"].startswith("listed_range_")
+    ]
+    client.create_table(**without_ranges)
+    with pytest.raises(CliError, match=r"lacks the indexes ByDateInRange0Index, .*ByHelpfulInRange6Index \("):
+        _ensure_table({**request, "TableName": without_ranges["TableName"]})
     fresh = {**request, "TableName": f"local-{uuid.uuid4().hex[:8]}"}
     _ensure_table(fresh)
     _ensure_table(fresh)  # kept from an earlier run: used as it is

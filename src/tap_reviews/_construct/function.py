@@ -32,8 +32,12 @@ TABLE_ACTIONS = (
     "dynamodb:BatchGetItem",
     "dynamodb:Query",
 )
-#: The indexes the runtime queries: a reviewer's reviews, and the moderation queue.
-INDEXES = (contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME)
+#: The global indexes the runtime queries: a reviewer's reviews, the moderation queue, and the range indexes.
+INDEXES = (
+    contract.REVIEWER_INDEX_NAME,
+    contract.MODERATION_QUEUE_INDEX_NAME,
+    *(index_name for index_name, *_ in contract.RANGE_INDEXES),
+)
 
 
 def build_reviews_function(

@@ -158,6 +158,27 @@ def table_and_index_metrics(reviews: ProductReviewsApi, metric_name: str, label:
     ]
 
 
+#: The DynamoDB operations the runtime issues (``ThrottledRequests`` has one series per operation).
+RUNTIME_OPERATIONS = ("Query", "GetItem", "BatchGetItem", "TransactWriteItems", "UpdateItem")
+
+
+def throttled_request_metrics(reviews: ProductReviewsApi) -> list[cloudwatch.Metric]:
+    """``ThrottledRequests`` (a Sum) of each operation the runtime issues on the table. DynamoDB counts a
+    request once when the table or any of its indexes throttled it, so 5 metrics watch all 16 global indexes
+    (an alarm takes at most 10). Source: the DynamoDB developer guide, "CloudWatch throttling metrics"."""
+    table = reviews.table
+    return [
+        table.metric(
+            "ThrottledRequests",
+            period=PERIOD,
+            statistic="Sum",
+            label=f"throttled {operation}",
+            dimensions_map={"TableName": table.table_name, "Operation": operation},
+        )
+        for operation in RUNTIME_OPERATIONS
+    ]
+
+
 def build_backlog_schedule(scope: Construct, function: lambda_.IFunction) -> events.Rule:
     """Invoke the function every ``BACKLOG_MINUTES`` to measure the moderation backlog (a few Query reads)."""
     rule = events.Rule(
@@ -217,6 +238,7 @@ def build_dashboard(
             "DynamoDB throttled events",
             *table_and_index_metrics(reviews, "ReadThrottleEvents", "read"),
             *table_and_index_metrics(reviews, "WriteThrottleEvents", "write"),
+            *throttled_request_metrics(reviews),
         ),
         cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=WIDGET_WIDTH),
     )

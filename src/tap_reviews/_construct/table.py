@@ -1,5 +1,5 @@
-"""The reviews table: product_id / review_id keys, a local index per listing order, a reviewer index, the
-moderation queue, capacity that scales."""
+"""The reviews table: product_id / review_id keys, a local index per listing order, global indexes for ranges of
+stars, a reviewer index, the moderation queue, capacity that scales."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def build_reviews_table(
     encryption_key: kms.IKey | None,
     stream: bool = False,
 ) -> dynamodb.Table:
-    """Create the table, its listing indexes, its reviewer index and its moderation queue index; with
-    provisioned billing, scale
-    each on utilization. With ``stream``, the table's stream carries new images (for events)."""
+    """Create the table, its listing indexes (local, and global for ranges of stars), its reviewer index and
+    its moderation queue index; with provisioned billing, scale each on utilization. With ``stream``, the
+    table's stream carries new images (for events)."""
     provisioned = billing_mode == dynamodb.BillingMode.PROVISIONED
     # Provisioned tables start at the auto-scaling floor; on-demand tables take no capacity at all.
     initial_read = read_capacity.min_capacity if provisioned else None
@@ -85,6 +85,17 @@ def build_reviews_table(
         read_capacity=initial_read,
         write_capacity=initial_write,
     )
+    # A range of two to four stars in date or helpfulness order: one global index per slot and order
+    # (contract.RANGE_SLOTS), sparse like the local ones, projecting every attribute, so that page is one Query.
+    for index_name, partition_key, sort_key, kind in contract.RANGE_INDEXES:
+        table.add_global_secondary_index(
+            index_name=index_name,
+            partition_key=_string_key(partition_key),
+            sort_key=dynamodb.Attribute(name=sort_key, type=_ATTRIBUTE_TYPES[kind]),
+            projection_type=dynamodb.ProjectionType.ALL,
+            read_capacity=initial_read,
+            write_capacity=initial_write,
+        )
     if provisioned:
         _scale_on_utilization(table, read_capacity, write_capacity, target_utilization_percent)
     if encryption_key is None:
@@ -111,7 +122,8 @@ def _scale_on_utilization(
             min_capacity=write_capacity.min_capacity, max_capacity=write_capacity.max_capacity
         ),
     ]
-    for index in (contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME):
+    global_indexes = (contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME)
+    for index in global_indexes + tuple(index_name for index_name, *_ in contract.RANGE_INDEXES):
         scalers += [
             table.auto_scale_global_secondary_index_read_capacity(
                 index, min_capacity=read_capacity.min_capacity, max_capacity=read_capacity.max_capacity

@@ -143,6 +143,35 @@ LISTING_INDEXES: Final = (
     (RATING_HELPFUL_INDEX_NAME, LISTED_RATING_HELPFUL, "N"),
     (VERIFIED_INDEX_NAME, LISTED_VERIFIED, "S"),
 )
+#: Global secondary indexes for a range of two to four stars (``rating=2-4``) in date or helpfulness order, so
+#: that page too is one Query. An index holds a review once, and a 3-star review lies in 7 of the 9 such
+#: ranges, so the ranges are dealt into 7 *slots* of ranges that share no star; a published review carries,
+#: for each slot with a range holding its rating, ``LISTED_RANGE_PREFIX`` + slot = ``"<product id>#<low>-<high>"``
+#: (the partition key of both of that slot's indexes: ``ByDateInRange<slot>Index`` sorted by ``LISTED_ID``,
+#: ``ByHelpfulInRange<slot>Index`` by ``LISTED_HELPFUL``). 1-5 is no filter, and highest or lowest order
+#: reads a range from the rating index.
+RANGE_SLOTS: Final = (
+    ((1, 2), (3, 5)),
+    ((1, 3), (4, 5)),
+    ((1, 4),),
+    ((2, 3),),
+    ((2, 4),),
+    ((2, 5),),
+    ((3, 4),),
+)
+LISTED_RANGE_PREFIX: Final = "listed_range_"
+DATE_RANGE_INDEX_PREFIX: Final = "ByDateInRange"
+HELPFUL_RANGE_INDEX_PREFIX: Final = "ByHelpfulInRange"
+#: (index, its partition key attribute, its sort key attribute, the sort key's DynamoDB type) of every range
+#: index: the date index of each slot, then the helpfulness index of each slot.
+RANGE_INDEXES: Final = tuple(
+    (f"{prefix}{slot}Index", f"{LISTED_RANGE_PREFIX}{slot}", sort_key, kind)
+    for prefix, sort_key, kind in (
+        (DATE_RANGE_INDEX_PREFIX, LISTED_ID, "S"),
+        (HELPFUL_RANGE_INDEX_PREFIX, LISTED_HELPFUL, "N"),
+    )
+    for slot in range(len(RANGE_SLOTS))
+)
 #: Every review carries ``HELPFUL_RANK`` = helpful votes x ``HELPFUL_STEP`` + the top 88 bits of its id
 #: (its creation millisecond and 40 random bits, < 10**27): unique within a product, it orders by votes, then
 #: age, and a vote moves it by adding ``HELPFUL_STEP``, without a read. Numbers keep 38 digits in DynamoDB, so

@@ -93,7 +93,8 @@ def update_review(
     condition, names, values = version_condition(version, author=author)
     rating = sets.get("rating", version.rating)
     if listed:
-        sets = {**sets, **store.listed_sets(version.review_id, rating)}
+        listed_sets, unlisted = store.listed_sets(version.product_id, version.review_id, rating)
+        sets, removes = {**sets, **listed_sets}, removes + unlisted
     else:
         removes += store.LISTED_ATTRIBUTES
     expression, aliases = _update_expression(tuple(sets), removes, listed)
@@ -113,9 +114,9 @@ def update_review(
     }
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def _update_expression(sets: tuple[str, ...], removes: tuple[str, ...], listed: bool) -> tuple[str, dict[str, str]]:
-    """``SET #s0 = :s0, ... REMOVE #r0, ...`` and its name aliases (a handful of shapes, made once each); with
+    """``SET #s0 = :s0, ... REMOVE #r0, ...`` and its name aliases (a few dozen shapes, made once each); with
     ``listed`` also the listing keys copied from the stored review."""
     set_names = {f"#s{index}": name for index, name in enumerate(sets)}
     remove_names = {f"#r{index}": name for index, name in enumerate(removes)}

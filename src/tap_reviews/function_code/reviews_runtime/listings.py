@@ -1,29 +1,27 @@
-"""A product's published reviews in five orders, filtered by rating or verified purchase: every page from the
-listing index made for it, without a filter expression.
-
-Each (order, filter) reads one or more *streams*: a Query of one local secondary index over a stretch of its
-sort key, which holds exactly the reviews the listing shows, in its order (``contract.LISTING_INDEXES``).
+"""A product's published reviews in five orders, filtered by rating or verified purchase: every page is one
+Query of the index made for it, without a filter expression.
 
 | order | no filter | one star | a range of stars |
 |---|---|---|---|
-| newest, oldest | date index | rating index, that star | one stream per star, merged by id |
+| newest, oldest | date index | rating index, that star | the range's date index (a global index) |
 | highest, lowest | rating index | rating index | rating index, that range |
-| most helpful | helpful index | rating-then-helpful index, that star | one stream per star, merged by rank |
+| most helpful | helpful index | rating-then-helpful index, that star | the range's helpfulness index (global) |
 
-``verified=true`` takes the verified index (newest or oldest, no rating filter: the five local indexes a table
-may have are all in use). A product's first page in the default order holds its summary, the top item of the
-date index, so the product page is one Query.
+The first five are the local secondary indexes of ``contract.LISTING_INDEXES``; a range of two to four stars
+in date or helpfulness order reads a global secondary index of ``contract.RANGE_INDEXES`` (eventually
+consistent, as every global index is). ``verified=true`` takes the verified index (newest or oldest, no rating
+filter: the five local indexes a table may have are all in use). A product's first page in the default order
+holds its summary, the top item of the date index, so the product page is one Query.
 
-Every page reads ``limit + 1`` reviews past the cursor from each stream; the extra one says whether a next page
-exists. The cursor (``next_token``) is the last review's id, rating and helpful rank: each stream's start key
-follows from it, and since every index key is unique, a page starts exactly after the last review shown.
+Every page reads ``limit + 1`` reviews past the cursor; the extra one says whether a next page exists. The
+cursor (``next_token``) is the last review's id, rating and helpful rank: the Query's start key follows from
+it, and since every index key is unique, a page starts exactly after the last review shown.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import heapq
 import json
 from collections.abc import Callable
 from typing import Any
@@ -69,10 +67,10 @@ class Cursor:
 
 
 class _Stream:
-    """One Query: an index, its sort key, the condition on it, the direction, and where a cursor puts its
-    start (the sort key value after which the stream goes on)."""
+    """One Query: an index, its partition key attribute and value, its sort key, the condition on it, the
+    direction, and where a cursor puts its start (the sort key value after which the stream goes on)."""
 
-    __slots__ = ("index_name", "sort_key", "condition", "values", "forward", "start")
+    __slots__ = ("index_name", "partition_key", "partition", "sort_key", "condition", "values", "forward", "start")
 
     def __init__(
         self,
@@ -82,112 +80,98 @@ class _Stream:
         values: dict[str, Any],
         forward: bool,
         start: Callable[[Cursor], Any],
+        partition_key: str = contract.PARTITION_KEY,
+        partition: str | None = None,
     ) -> None:
         self.index_name, self.sort_key, self.condition, self.values = index_name, sort_key, condition, values
         self.forward, self.start = forward, start
+        self.partition_key, self.partition = partition_key, partition
 
 
 def _star_range(star: int) -> tuple[int, int]:
     return star * contract.RATING_STEP, (star + 1) * contract.RATING_STEP - 1
 
 
-def streams(listing: Listing) -> list[_Stream]:
-    """The Queries a page of ``listing`` reads, in no particular order (their pages are merged)."""
+def stream(listing: Listing) -> _Stream:
+    """The Query a page of ``listing`` reads."""
     newest = listing.order == contract.SORT_NEWEST
-    stars = range(listing.low, listing.high + 1)
+    low, high = listing.low, listing.high
     if listing.verified:
-        return [
-            _Stream(
-                contract.VERIFIED_INDEX_NAME,
-                contract.LISTED_VERIFIED,
-                "begins_with(#sk, :prefix)",
-                {":prefix": "1#"},
-                not newest,
-                lambda cursor: store.verified_key(cursor.review_id, True),
-            )
-        ]
+        return _Stream(
+            contract.VERIFIED_INDEX_NAME,
+            contract.LISTED_VERIFIED,
+            "begins_with(#sk, :prefix)",
+            {":prefix": "1#"},
+            not newest,
+            lambda cursor: store.verified_key(cursor.review_id, True),
+        )
     if listing.order in (contract.SORT_HIGHEST, contract.SORT_LOWEST):
-        return [
-            _Stream(
-                contract.RATING_INDEX_NAME,
-                contract.LISTED_RATING,
-                "#sk BETWEEN :low AND :high",
-                {":low": f"{listing.low}#", ":high": f"{listing.high}#{_ABOVE_REVIEWS}"},
-                listing.order == contract.SORT_LOWEST,
-                lambda cursor: store.rating_key(cursor.rating, cursor.review_id),
-            )
-        ]
-    if listing.order == contract.SORT_MOST_HELPFUL:
-        if len(stars) == 5:
-            return [
-                _Stream(
-                    contract.HELPFUL_INDEX_NAME,
-                    contract.LISTED_HELPFUL,
-                    "",
-                    {},
-                    False,
-                    lambda cursor: cursor.rank,
-                )
-            ]
-        return [
-            _Stream(
+        return _Stream(
+            contract.RATING_INDEX_NAME,
+            contract.LISTED_RATING,
+            "#sk BETWEEN :low AND :high",
+            {":low": f"{low}#", ":high": f"{high}#{_ABOVE_REVIEWS}"},
+            listing.order == contract.SORT_LOWEST,
+            lambda cursor: store.rating_key(cursor.rating, cursor.review_id),
+        )
+    helpful = listing.order == contract.SORT_MOST_HELPFUL
+    if (low, high) == (1, 5):
+        if helpful:
+            return _Stream(contract.HELPFUL_INDEX_NAME, contract.LISTED_HELPFUL, "", {}, False, lambda c: c.rank)
+        return _Stream(
+            contract.DATE_INDEX_NAME,
+            contract.LISTED_ID,
+            "#sk < :top",
+            {":top": _ABOVE_REVIEWS},
+            not newest,
+            lambda cursor: cursor.review_id,
+        )
+    if low == high:
+        if helpful:
+            return _Stream(
                 contract.RATING_HELPFUL_INDEX_NAME,
                 contract.LISTED_RATING_HELPFUL,
                 "#sk BETWEEN :low AND :high",
-                {":low": _star_range(star)[0], ":high": _star_range(star)[1]},
+                {":low": _star_range(low)[0], ":high": _star_range(low)[1]},
                 False,
-                lambda cursor, star=star: star * contract.RATING_STEP + cursor.rank,  # type: ignore[misc]
+                lambda cursor: low * contract.RATING_STEP + cursor.rank,
             )
-            for star in stars
-        ]
-    if len(stars) == 5:
-        return [
-            _Stream(
-                contract.DATE_INDEX_NAME,
-                contract.LISTED_ID,
-                "#sk < :top",
-                {":top": _ABOVE_REVIEWS},
-                not newest,
-                lambda cursor: cursor.review_id,
-            )
-        ]
-    return [
-        _Stream(
+        return _Stream(
             contract.RATING_INDEX_NAME,
             contract.LISTED_RATING,
             "begins_with(#sk, :prefix)",
-            {":prefix": f"{star}#"},
+            {":prefix": f"{low}#"},
             not newest,
-            lambda cursor, star=star: store.rating_key(star, cursor.review_id),  # type: ignore[misc]
+            lambda cursor: store.rating_key(low, cursor.review_id),
         )
-        for star in stars
-    ]
-
-
-def _order_key(listing: Listing) -> tuple[Callable[[dict[str, Any]], Any], bool]:
-    """How merged pages sort: (key of a review in DynamoDB's JSON, descending)."""
-    if listing.order == contract.SORT_MOST_HELPFUL:
-        return (lambda review: int(review[contract.HELPFUL_RANK]["N"])), True
-    if listing.order in (contract.SORT_HIGHEST, contract.SORT_LOWEST):
-        return (lambda review: (int(review["rating"]["N"]), review[contract.SORT_KEY]["S"])), (
-            listing.order == contract.SORT_HIGHEST
-        )
-    return (lambda review: review[contract.SORT_KEY]["S"]), listing.order == contract.SORT_NEWEST
+    slot = store.range_slot(low, high)
+    index_name, partition_key, sort_key, _ = contract.RANGE_INDEXES[slot + len(contract.RANGE_SLOTS) * helpful]
+    return _Stream(
+        index_name,
+        sort_key,
+        "",
+        {},
+        not newest and not helpful,
+        (lambda cursor: cursor.rank) if helpful else (lambda cursor: cursor.review_id),
+        partition_key,
+        store.range_key(listing.product_id, low, high),
+    )
 
 
 def _request(listing: Listing, stream: _Stream, fields: tuple[str, ...]) -> dict[str, Any]:
     projection, projected = store.projection(fields)
-    condition = "#pk = :product" + (f" AND {stream.condition}" if stream.condition else "")
-    names = {"#pk": contract.PARTITION_KEY, **projected}
+    condition = "#pk = :partition" + (f" AND {stream.condition}" if stream.condition else "")
+    names = {"#pk": stream.partition_key, **projected}
     if stream.condition:
         names["#sk"] = stream.sort_key
+    partition = listing.product_id if stream.partition is None else stream.partition
     return {
         "TableName": table_name(),
         "IndexName": stream.index_name,
         "KeyConditionExpression": condition,
         "ProjectionExpression": projection,
         "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": to_item({":product": listing.product_id, **stream.values}),
+        "ExpressionAttributeValues": to_item({":partition": partition, **stream.values}),
         "ScanIndexForward": stream.forward,
     }
 
@@ -204,21 +188,17 @@ def page(
     fields = (*fields, contract.HELPFUL_RANK)
     if cursor is None and listing.is_product_page:
         return _product_page(listing, limit, fields)
-    found: list[dict[str, Any]] = []
-    for stream in streams(listing):
-        request = _request(listing, stream, fields)
-        start = None
-        if cursor is not None:
-            start = {
-                contract.PARTITION_KEY: listing.product_id,
-                contract.SORT_KEY: cursor.review_id,
-                stream.sort_key: stream.start(cursor),
-            }
-        found += store.query_until(request, limit, start, raw=True)
-    key, descending = _order_key(listing)
-    if descending:
-        return heapq.nlargest(limit, found, key=key), None
-    return heapq.nsmallest(limit, found, key=key), None
+    read = stream(listing)
+    start = None
+    if cursor is not None:
+        start = {
+            contract.PARTITION_KEY: listing.product_id,
+            contract.SORT_KEY: cursor.review_id,
+            read.sort_key: read.start(cursor),
+        }
+        if read.partition is not None:
+            start[read.partition_key] = read.partition
+    return store.query_until(_request(listing, read, fields), limit, start, raw=True), None
 
 
 #: The product page's one Query: the whole date index, newest first (the summary on top); it has no cursor.

@@ -70,8 +70,8 @@ def create_review(request: Request) -> dict[str, Any]:
             **policy.queue_attributes(status, "created", created_at),
         }
     )
-    review.update(store.new_review_attributes(review[contract.SORT_KEY], review["rating"], status))
     product_id, review_id = review[contract.PARTITION_KEY], review[contract.SORT_KEY]
+    review.update(store.new_review_attributes(product_id, review_id, review["rating"], status))
     items = [store.put_new(review), store.put_new(store.locator(review))]
     one_each = policy.one_review_per_reviewer()
     if one_each:

@@ -6,7 +6,8 @@ Item kinds, all under the construct's key schema (``product_id``, ``review_id``)
   ``comment``, ``created_at``, ``updated_at``, ``status``, ``version``, its reports and the moderator's last
   decision, its vote counts and helpful rank, its verified-purchase mark; while pending also
   ``moderation_queue`` and ``queued_at`` (so it is in the moderation queue); while published its keys in the
-  five listing indexes (``LISTED_ATTRIBUTES``, see ``contract.LISTING_INDEXES``);
+  five listing indexes and the range indexes (``LISTED_ATTRIBUTES``, see ``contract.LISTING_INDEXES`` and
+  ``contract.RANGE_INDEXES``);
 - a vote: ``("#VOTE#<review id>", <digest of review id and voter>)`` with ``helpful``;
 - its locator: ``("#REVIEW#<review id>", "#REVIEW")`` with ``of_product``, to find a review by id alone;
 - a product's summary: ``(product_id, "~SUMMARY")`` with ``review_count``, ``rating_total`` and
@@ -96,6 +97,8 @@ def summary_key(product_id: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------ the listing indexes
 
+#: Each range slot's partition key attribute (``contract.RANGE_SLOTS``).
+RANGE_ATTRIBUTES = tuple(f"{contract.LISTED_RANGE_PREFIX}{slot}" for slot in range(len(contract.RANGE_SLOTS)))
 #: What a published review carries for the listing indexes, and what leaves them when it is not.
 LISTED_ATTRIBUTES = (
     contract.LISTED_ID,
@@ -103,6 +106,7 @@ LISTED_ATTRIBUTES = (
     contract.LISTED_HELPFUL,
     contract.LISTED_RATING_HELPFUL,
     contract.LISTED_VERIFIED,
+    *RANGE_ATTRIBUTES,
 )
 #: The listing keys an update copies from the review as stored (a vote or a verification may have moved them
 #: since the caller's ETag); ``:rating_step`` is the review's rating times ``RATING_STEP``.
@@ -127,7 +131,32 @@ def verified_key(review_id: str, verified: bool) -> str:
     return ("1#" if verified else "0#") + review_id
 
 
-def new_review_attributes(review_id: str, rating: int, status: str) -> dict[str, Any]:
+def range_key(product_id: str, low: int, high: int) -> str:
+    """The partition key of the range ``low``-``high`` of a product in its slot's indexes (``"p-1#2-4"``)."""
+    return f"{product_id}#{low}-{high}"
+
+
+def range_slot(low: int, high: int) -> int:
+    """The slot of the range ``low``-``high`` (two to four stars) in ``contract.RANGE_SLOTS``; ValueError for
+    any other range."""
+    for slot, ranges in enumerate(contract.RANGE_SLOTS):
+        if (low, high) in ranges:
+            return slot
+    raise ValueError(f"no range index holds {low}-{high}")
+
+
+def range_keys(product_id: str, rating: int) -> dict[str, str]:
+    """The range slot attributes of a published review with ``rating``: one per slot with a range holding it
+    (3 to 7 of the 7)."""
+    return {
+        RANGE_ATTRIBUTES[slot]: range_key(product_id, low, high)
+        for slot, ranges in enumerate(contract.RANGE_SLOTS)
+        for low, high in ranges
+        if low <= rating <= high
+    }
+
+
+def new_review_attributes(product_id: str, review_id: str, rating: int, status: str) -> dict[str, Any]:
     """What a new review carries besides its fields: no votes, not verified, and when published its listing
     keys."""
     rank = helpful_rank(review_id)
@@ -146,15 +175,19 @@ def new_review_attributes(review_id: str, rating: int, status: str) -> dict[str,
                 contract.LISTED_HELPFUL: rank,
                 contract.LISTED_RATING_HELPFUL: rating * contract.RATING_STEP + rank,
                 contract.LISTED_VERIFIED: verified_key(review_id, False),
+                **range_keys(product_id, rating),
             }
         )
     return attributes
 
 
-def listed_sets(review_id: str, rating: int) -> dict[str, Any]:
+def listed_sets(product_id: str, review_id: str, rating: int) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The listing keys an update of a review that is (or becomes) published sets by value, with
-    ``LISTED_COPIES`` beside them."""
-    return {contract.LISTED_ID: review_id, contract.LISTED_RATING: rating_key(rating, review_id)}
+    ``LISTED_COPIES`` beside them; and the range slot attributes it removes (no range of theirs holds
+    ``rating``)."""
+    ranges = range_keys(product_id, rating)
+    sets = {contract.LISTED_ID: review_id, contract.LISTED_RATING: rating_key(rating, review_id), **ranges}
+    return sets, tuple(name for name in RANGE_ATTRIBUTES if name not in ranges)
 
 
 def put_new(item: dict[str, Any]) -> dict[str, Any]:
