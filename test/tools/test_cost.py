@@ -70,6 +70,13 @@ def test_the_default_template_is_read_as_the_constructs_defaults(defaults: Deplo
         ("ReviewerIdIndex", "write"),
         ("ModerationQueueIndex", "read"),
         ("ModerationQueueIndex", "write"),
+        # the range indexes: per slot of star ranges, one by date and one by helpfulness
+        *(
+            (f"By{order}InRange{slot}Index", kind)
+            for order in ("Date", "Helpful")
+            for slot in range(7)
+            for kind in ("read", "write")
+        ),
     }
     assert {(side.min_capacity, side.max_capacity) for side in defaults.capacity} == {(5, 100)}
     assert (defaults.moderation, defaults.backlog_schedule, defaults.events) == ("none", True, False)
@@ -91,9 +98,9 @@ def test_every_billable_prop_is_read_from_its_template(deployments: dict[str, De
     assert (custom.memory_size, custom.lambda_insights, custom.reserved_concurrency) == (512, True, 5)
     assert custom.throttle_rate_limit == 50
     assert (custom.function_log_retention_days, custom.access_log_retention_days) == (30, 30)
-    # 4xx and 5xx rates (2 metrics each), latency, function errors and throttles (1 each), table throttles (6:
-    # read and write on the table and two indexes), the moderation backlog's age (1)
-    assert custom.alarm_metrics == 2 + 2 + 1 + 1 + 1 + 6 + 1
+    # 4xx and 5xx rates (2 metrics each), latency, function errors and throttles (1 each), table throttles (5:
+    # ThrottledRequests of each operation the runtime issues), the moderation backlog's age (1)
+    assert custom.alarm_metrics == 2 + 2 + 1 + 1 + 1 + 5 + 1
     assert (custom.moderation, custom.events) == ("pre", True)
     # the published parameters and the write token's SecureString
     assert (custom.parameters, custom.write_token) == (5, True)
@@ -153,11 +160,14 @@ def test_on_demand_dynamodb_requests_by_hand(on_demand: Deployment) -> None:
 
 def test_provisioned_floor_by_hand(defaults: Deployment) -> None:
     bill = estimate(SMALL, defaults)
-    assert [side.units for side in bill.capacity] == [5] * 6
+    assert [side.units for side in bill.capacity] == [5] * 34
     capacity = [item for item in bill.line_items if "capacity" in item.item]
-    # table and 2 indexes: 3 x 5 WCU x 730 h x $0.00065 = $7.1175; 3 x 5 RCU x 730 h x $0.00013 = $1.4235
-    assert sum(item.monthly_usd for item in capacity) == pytest.approx(7.1175 + 1.4235)
+    # table and 16 indexes: 17 x 5 WCU x 730 h x $0.00065 = $40.3325; 17 x 5 RCU x 730 h x $0.00013 = $8.0665
+    assert sum(item.monthly_usd for item in capacity) == pytest.approx(40.3325 + 8.0665)
     assert line(bill, "table write capacity").quantity == 5 * 730
+    # the 7 range indexes of an order are one line: 7 x 5 WCU x 730 h
+    assert line(bill, "range indexes by date (7) write capacity: 5.0 WCU each (floor)").quantity == 7 * 5 * 730
+    assert line(bill, "range indexes by helpfulness (7) read capacity").quantity == 7 * 5 * 730
 
 
 def test_lambda_api_gateway_and_logs_by_hand(defaults: Deployment) -> None:
@@ -238,10 +248,11 @@ def test_category_pages_by_hand(on_demand: Deployment) -> None:
 def test_storage_and_backups_by_hand(defaults: Deployment) -> None:
     bill = estimate(SMALL, defaults)
     # a year of reviews: 100 x 30.42 x 12 = 36,500 reviews of 300 + 100 (overhead) bytes, in the table
-    # and again in the reviewer index and each of the five listing indexes (projection ALL); plus 100 x 0.5 x
-    # 2 days = 100 live idempotency records of 300 + 210 + 100 bytes, in the table only
+    # and again in the reviewer index, each of the five listing indexes and (at most) each of the 14 range
+    # indexes (projection ALL); plus 100 x 0.5 x 2 days = 100 live idempotency records of 300 + 210 + 100
+    # bytes, in the table only
     table_bytes = 36_500 * 400 + 100 * 610
-    index_bytes = 36_500 * 400 * 6
+    index_bytes = 36_500 * 400 * 20
     assert line(bill, "storage").quantity == pytest.approx((table_bytes + index_bytes) / BYTES_PER_GB)
     # point-in-time recovery bills the table's size, not the index's
     assert line(bill, "point-in-time recovery").quantity == pytest.approx(table_bytes / BYTES_PER_GB)
@@ -254,9 +265,10 @@ def test_monitoring_lines_follow_the_template(defaults: Deployment, on_demand: D
     for bill in (provisioned_bill, on_demand_bill):
         assert line(bill, "dashboards").monthly_usd == 3.00
         assert line(bill, "Standard parameters").monthly_usd == 0
-    # the 4xx alarm's 2 metrics, plus 6 target-tracking policies x 4 alarms with provisioned capacity only
+    # the 4xx alarm's 2 metrics, plus 34 target-tracking policies (table and 16 indexes, read and write) x 4
+    # alarms with provisioned capacity only
     assert line(on_demand_bill, "alarms").quantity == 2
-    assert line(provisioned_bill, "alarms").quantity == 2 + 24
+    assert line(provisioned_bill, "alarms").quantity == 2 + 136
     # 100 POSTs a day: some hours have none, and a custom metric is billed by the hour it gets data; the two
     # backlog metrics get a measurement every 5 minutes
     assert 2 < line(provisioned_bill, "custom metrics").quantity < 2 + 2 + 5 * 2
@@ -335,10 +347,10 @@ def test_on_demand_request_costs_scale_linearly(on_demand: Deployment, factor: f
 
 
 def test_provisioned_stays_at_the_floor_then_follows_the_peak(defaults: Deployment) -> None:
-    floor_cost = 3 * 5 * 730 * 0.00065 + 3 * 5 * 730 * 0.00013  # the table and two indexes
+    floor_cost = 17 * 5 * 730 * 0.00065 + 17 * 5 * 730 * 0.00013  # the table and 16 indexes
     for volume in (0, 1, 50, 500, 2_500, 5_600):
         bill = estimate(replace(SEED, reviews_per_day=volume), defaults)
-        assert [side.units for side in bill.capacity] == [5] * 6, volume
+        assert [side.units for side in bill.capacity] == [5] * 34, volume
         assert sum(item.monthly_usd for item in bill.line_items if "capacity" in item.item) == pytest.approx(floor_cost)
     # table reads per review: 20 GETs x 90 % x 1 RCU (page and summary, one Query) = 18 RCU-seconds a day; at
     # peak x3 and 70 %, 5 RCU carry 5 x 86,400 x 0.7 / (18 x 3) = 5,600 reviews/day. Beyond, capacity follows
@@ -366,14 +378,16 @@ def test_capacity_beyond_max_capacity_is_capped_with_a_warning(defaults: Deploym
 def test_seed_workload_is_cheaper_on_demand_and_keeps_the_readmes_numbers(defaults: Deployment) -> None:
     comparison = compare_billing_modes(SEED, defaults)
     assert comparison.cheaper_mode == ON_DEMAND
-    assert (round(comparison.provisioned.total_usd, 2), round(comparison.on_demand.total_usd, 2)) == (32.11, 22.02)
-    # the only differences: capacity at the floor on the table and two indexes ($8.541) and auto-scaling alarms
-    # (6 policies x 4, $2.40) against on-demand requests: 988,542 WRU on the table (13 per review), 76,042 on the
-    # reviewer index; 1,368,750 RRU on the table (1 per product page), 152,083 on the reviewer index, 8,760 on
-    # the queue index (the backlog schedule)
-    on_demand_requests = (988_541.7 + 76_041.67) * 0.625 / 1e6 + (1_368_750 + 152_083.3 + 8_760) * 0.125 / 1e6
+    assert (round(comparison.provisioned.total_usd, 2), round(comparison.on_demand.total_usd, 2)) == (84.36, 23.88)
+    # the only differences: capacity at the floor on the table and 16 indexes (17 x 5 x 730 x ($0.00065 +
+    # $0.00013) = $48.399) and auto-scaling alarms (34 policies x 4, $13.60) against on-demand requests:
+    # 988,542 WRU on the table (13 per review), 76,042 on the reviewer index and on each of the 14 range
+    # indexes; 1,368,750 RRU on the table (1 per product page), 152,083 on the reviewer index, 8,760 on the
+    # queue index (the backlog schedule)
+    writes = 988_541.7 + 76_041.67 + 14 * 76_041.67
+    on_demand_requests = writes * 0.625 / 1e6 + (1_368_750 + 152_083.3 + 8_760) * 0.125 / 1e6
     savings = comparison.provisioned.total_usd - comparison.on_demand.total_usd
-    assert savings == pytest.approx(8.541 + 2.40 - on_demand_requests, rel=1e-5)
+    assert savings == pytest.approx(48.399 + 13.60 - on_demand_requests, rel=1e-5)
 
 
 def test_no_crossing_when_provisioned_capacity_costs_more_per_unit_of_work(defaults: Deployment) -> None:
@@ -511,7 +525,7 @@ def test_cli_prices_the_deployed_mode_and_the_other_one(capsys, synthesized, def
     comparison = compare_billing_modes(SEED, defaults)
     assert f"provisioned (5-100 units, target 70%), as deployed: ${comparison.provisioned.total_usd:,.2f}" in out
     assert f"on-demand, what if: ${comparison.on_demand.total_usd:,.2f} a month" in out
-    assert "verdict: on-demand, by $10.08 a month (31.4% less than provisioned)." in out
+    assert "verdict: on-demand, by $60.48 a month (71.7% less than provisioned)." in out
     assert "crossing: none." in out and "taken 2025-08" in out
     assert out.count("  total ") == 2
 

@@ -35,6 +35,10 @@ WORKLOAD_FLAGS = {
     "summary_requests_per_review": ("--summaries-per-review", "GET /summaries requests (category pages) per review"),
     "products_per_summary_request": ("--products-per-summary", "products one GET /summaries asks for, 1-100"),
     "votes_per_review": ("--votes-per-review", "helpful votes per review"),
+    "range_listing_share": (
+        "--range-listing-share",
+        "share of product listings with a range of stars (rating=4-5) in date or helpfulness order",
+    ),
 }
 
 

@@ -22,7 +22,12 @@ DEFAULT_TARGET_PERCENT = 70.0
 #: The provisioned capacities: (the table or an index by name, read or write).
 _SIDES = tuple(
     (name, kind)
-    for name in ("table", contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME)
+    for name in (
+        "table",
+        contract.REVIEWER_INDEX_NAME,
+        contract.MODERATION_QUEUE_INDEX_NAME,
+        *(index_name for index_name, *_ in contract.RANGE_INDEXES),
+    )
     for kind in ("write", "read")
 )
 

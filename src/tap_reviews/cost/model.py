@@ -10,9 +10,14 @@ Per request, as the runtime does it (``function_code/reviews_runtime``):
 - A published review has a copy in each of the five listing indexes (local, projection ALL), which take the
   table's write units: 1 per started KB per copy written, 2 when the copy's sort key moves (an edit's
   stars, a helpful vote). ``LISTING_COPY_WRITES`` says how many copies each change writes.
+- A published review also has a copy in the global range indexes (``contract.RANGE_INDEXES``: per slot of
+  star ranges, one by date and one by helpfulness), each with its own capacity: priced as if every review
+  were in all 14 (an upper bound: a 1- or 5-star review is in 6, a 3-star review in 14), 1 write per started
+  KB per change, 2 where the copy's key moves (an edit's stars in all 14, a vote in the 7 by helpfulness).
 - ``GET /reviews?product_id=`` is one Query of a listing index, eventually consistent (half a read unit
-  per started 4 KB); the first page in the default order holds the summary too; ``?reviewer_id=`` is a
-  Query of the reviewer index.
+  per started 4 KB); the first page in the default order holds the summary too; a range of two to four
+  stars in date or helpfulness order (``range_listing_share``) is one Query of a range index, spread evenly
+  over the 14; ``?reviewer_id=`` is a Query of the reviewer index.
 - A helpful vote reads the locator and is one transaction: the vote record and the review.
   ``GET /reviews/{review_id}`` reads the locator and the review, strongly consistent (1 unit each).
 - An edit or a moderator's decision (with ``If-Match``) is one transaction: the review and the summary
@@ -108,6 +113,8 @@ class Workload:
         votes_per_review: Helpful votes (``POST /reviews/{review_id}/votes``) per review posted. Default: 0.
         products_per_summary_request: Products one ``GET /summaries`` asks for, 1-100; each is one summary
             item of a BatchGetItem. Default: 24.
+        range_listing_share: Share of product listing GETs that ask for a range of two to four stars in
+            date or helpfulness order (``rating=4-5``), 0-1; each is one Query of a range index. Default: 0.
 
     Raises:
         ValueError: Every field out of range, one line each.
@@ -135,6 +142,7 @@ class Workload:
     summary_requests_per_review: float = 0.0
     products_per_summary_request: int = 24
     votes_per_review: float = 0.0
+    range_listing_share: float = 0.0
 
     def __post_init__(self) -> None:
         problems = Problems()
@@ -156,7 +164,12 @@ class Workload:
                 False,
             ),
             (("products_per_summary_request",), 1, contract.MAX_SUMMARY_PRODUCTS, True),
-            (("product_listing_share", "idempotent_post_share", "deletions_per_review"), 0, 1, False),
+            (
+                ("product_listing_share", "idempotent_post_share", "deletions_per_review", "range_listing_share"),
+                0,
+                1,
+                False,
+            ),
             (("peak_factor",), 1, None, False),
             (("post_duration_ms", "get_duration_ms"), 1, 29_000, False),
             (("average_review_bytes",), 1, 400 * 1024, True),
@@ -269,6 +282,10 @@ class _Usage:
 #: decision, a deletion, a report: 5; an edit (stars move two keys), a vote (helpfulness moves two): 7.
 LISTING_INDEXES = len(contract.LISTING_INDEXES)
 LISTING_COPY_WRITES = {"post": 5, "edit": 7, "decision": 5, "deletion": 5, "report": 5, "vote": 7}
+#: The range indexes by date, and by helpfulness (``contract.RANGE_INDEXES``).
+RANGE_SLOTS = len(contract.RANGE_SLOTS)
+DATE_RANGE_INDEXES = tuple(name for name, *_ in contract.RANGE_INDEXES[:RANGE_SLOTS])
+HELPFUL_RANGE_INDEXES = tuple(name for name, *_ in contract.RANGE_INDEXES[RANGE_SLOTS:])
 #: A vote record: its key (a prefixed review id and a digest) and the vote.
 VOTE_ITEM_BYTES = 150
 
@@ -315,6 +332,17 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
         + votes * LISTING_COPY_WRITES["vote"]
     )
     vote_writes = _write_units(VOTE_ITEM_BYTES, TRANSACTIONAL) + _write_units(review, TRANSACTIONAL)
+    # Every change rewrites a review's range copies; an edit may move them all, a vote those by helpfulness.
+    range_reads = product_gets * w.range_listing_share
+    date_range_writes = (index_changes + edits) * copy
+    range_units = {
+        **{(name, "write"): date_range_writes for name in DATE_RANGE_INDEXES},
+        **{(name, "write"): date_range_writes + votes * copy for name in HELPFUL_RANGE_INDEXES},
+        **{
+            (name, "read"): range_reads / len(contract.RANGE_INDEXES) * _read_units(page)
+            for name in (*DATE_RANGE_INDEXES, *HELPFUL_RANGE_INDEXES)
+        },
+    }
     return _Usage(
         posts=posts,
         product_gets=product_gets,
@@ -328,8 +356,9 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
             + reports * _write_units(review)
             + votes * vote_writes
             + listing_copies,
-            # Every product listing page is one Query of a listing index (the first holds the summary).
-            ("table", "read"): product_gets * _read_units(page + SUMMARY_ITEM_BYTES)
+            # Every product listing page is one Query of a listing index (the first holds the summary), or of
+            # a range index.
+            ("table", "read"): (product_gets - range_reads) * _read_units(page + SUMMARY_ITEM_BYTES)
             + review_reads * 2 * _read_units(review) * 2
             + (reports + votes) * _read_units(LOCATOR_ITEM_BYTES) * 2
             # BatchGetItem rounds each item up to a read unit of its own.
@@ -338,6 +367,7 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
             (reviewer, "read"): reviewer_gets * _read_units(page),
             (queue, "write"): queue_changes * _write_units(review),
             (queue, "read"): backlog * BACKLOG_READ_UNITS,
+            **range_units,
         },
         lifecycle=review_reads + edits + deletions + reports + decisions + votes,
         decisions=decisions,
@@ -356,6 +386,15 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
         backlog_invocations=backlog,
         changes=(posts + edits + deletions + decisions) if d.events else 0.0,
     )
+
+
+def _range_group(resource: str) -> str:
+    """The bill's one line for the 7 range indexes of an order ("" for any other resource)."""
+    if resource in DATE_RANGE_INDEXES:
+        return f"range indexes by date ({len(DATE_RANGE_INDEXES)})"
+    if resource in HELPFUL_RANGE_INDEXES:
+        return f"range indexes by helpfulness ({len(HELPFUL_RANGE_INDEXES)})"
+    return ""
 
 
 def _hours_with_data(events_per_month: float) -> float:
@@ -388,25 +427,50 @@ def estimate(workload: Workload, deployment: Deployment, prices: PriceList = US_
         lines.append(LineItem(service, item, quantity, unit, price))
 
     capacity = []
+    grouped: dict[str, float] = {}  # the range indexes' lines, one per order: their 7 indexes together
     for (resource, kind), units in use.units.items():
         if d.billing_mode == ON_DEMAND:
             price = p.dynamodb_write_request_per_million if kind == "write" else p.dynamodb_read_request_per_million
+            group = _range_group(resource)
+            if group:
+                grouped[f"{group} {kind}s"] = grouped.get(f"{group} {kind}s", 0.0) + units
+                continue
             add("DynamoDB", f"{resource} {kind}s", units / 1e6, f"million {kind[0].upper()}RU", price)
+    for item, units in grouped.items():
+        kind = item.rsplit(" ", 1)[-1]
+        price = p.dynamodb_write_request_per_million if kind == "writes" else p.dynamodb_read_request_per_million
+        add("DynamoDB", item, units / 1e6, f"million {kind[0].upper()}RU", price)
+    held_by_group: dict[tuple[str, str, str], float] = {}
     for side in d.capacity if d.billing_mode == PROVISIONED else ():
         required = use.units[(side.resource, side.kind)] / SECONDS_PER_MONTH * w.peak_factor
         required /= d.target_utilization_percent / 100
         held = min(side.max_capacity, max(side.min_capacity, required))
         capacity.append(Capacity(side.resource, side.kind, required, held, side.max_capacity))
-        unit, price = ("WCU", p.dynamodb_wcu_hour) if side.kind == "write" else ("RCU", p.dynamodb_rcu_hour)
+        unit = "WCU" if side.kind == "write" else "RCU"
         floor = " (floor)" if held == side.min_capacity else ""
-        item = f"{side.resource} {side.kind} capacity: {held:.1f} {unit}{floor}"
+        group = _range_group(side.resource)
+        if group:
+            key = (f"{group} {side.kind} capacity: {held:.1f} {unit} each{floor}", side.kind, unit)
+            held_by_group[key] = held_by_group.get(key, 0.0) + held
+            continue
+        price = p.dynamodb_wcu_hour if side.kind == "write" else p.dynamodb_rcu_hour
+        add(
+            "DynamoDB",
+            f"{side.resource} {side.kind} capacity: {held:.1f} {unit}{floor}",
+            held * HOURS_PER_MONTH,
+            f"{unit}-hours",
+            price,
+        )
+    for (item, kind, unit), held in held_by_group.items():
+        price = p.dynamodb_wcu_hour if kind == "write" else p.dynamodb_rcu_hour
         add("DynamoDB", item, held * HOURS_PER_MONTH, f"{unit}-hours", price)
     entry = w.average_review_bytes + ITEM_OVERHEAD_BYTES
     reviews_gb = w.reviews_per_day * DAYS_PER_MONTH * w.months_of_reviews_stored * entry / BYTES_PER_GB
     records = w.reviews_per_day * w.idempotent_post_share * IDEMPOTENCY_RECORD_DAYS
     table_gb = reviews_gb + records * (entry + IDEMPOTENCY_RECORD_EXTRA_BYTES) / BYTES_PER_GB
-    # The reviewer index's copy and the five listing indexes' (every review counted as published).
-    indexes_gb = reviews_gb * (1 + LISTING_INDEXES)
+    # The reviewer index's copy, the five listing indexes' and the 14 range indexes' (every review counted
+    # as published, and in every range index: an upper bound).
+    indexes_gb = reviews_gb * (1 + LISTING_INDEXES + len(contract.RANGE_INDEXES))
     add("DynamoDB", "storage (table + indexes)", table_gb + indexes_gb, "GB-month", p.dynamodb_storage_gb_month)
     if d.point_in_time_recovery:
         add("DynamoDB", "point-in-time recovery", table_gb, "GB-month", p.dynamodb_pitr_gb_month)
