@@ -184,6 +184,13 @@ def test_the_wheels_local_server_serves_a_post_and_a_get(local_venv, app_dir, tm
         assert listed.status == 200 and [r["review_id"] for r in listed.body["reviews"]] == [
             created.body["review"]["review_id"]
         ]
+        # A range of stars by date and by helpfulness: the template's global range indexes, created locally.
+        three = request("POST", url, {"product_id": "p-wheel", "reviewer_id": "r-2", "rating": 3})
+        assert three.status == 201
+        for query, shown in (("rating=4-5", created), ("sort=most_helpful&rating=2-3", three)):
+            ranged = request("GET", f"{url}?product_id=p-wheel&{query}")
+            assert ranged.status == 200, ranged.body
+            assert [r["review_id"] for r in ranged.body["reviews"]] == [shown.body["review"]["review_id"]], query
     finally:
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=30) == 0, (tmp_path / "local.log").read_text()
