@@ -32,8 +32,11 @@ TABLE_ACTIONS = (
     "dynamodb:BatchGetItem",
     "dynamodb:Query",
 )
-#: The global indexes the runtime queries: a reviewer's reviews, the moderation queue, and the range indexes.
+#: The indexes the runtime queries: the listing indexes (local), a reviewer's reviews, the moderation queue,
+#: and the range indexes. A Query of any index, local ones too, is authorized against the index's own ARN
+#: (``table/<name>/index/<index>``), not the table's.
 INDEXES = (
+    *(index_name for index_name, *_ in contract.LISTING_INDEXES),
     contract.REVIEWER_INDEX_NAME,
     contract.MODERATION_QUEUE_INDEX_NAME,
     *(index_name for index_name, *_ in contract.RANGE_INDEXES),
