@@ -614,9 +614,11 @@ class ProductReviewsApi(Construct):
 
         Returns:
             The sum of the table's ``ThrottledRequests`` over the operations the runtime issues (``Query``,
-            ``GetItem``, ``BatchGetItem``, ``TransactWriteItems``, ``UpdateItem``). DynamoDB counts a request
-            once when the table or any index throttled it (a ``BatchGetItem`` only when every key was), so this
-            watches all 16 global indexes in 5 metrics: an alarm's metric math takes at most 10.
+                ``GetItem``, ``BatchGetItem``, ``TransactWriteItems``, ``UpdateItem``) and the table's own
+                ``ReadThrottleEvents`` and ``WriteThrottleEvents``: 7 metrics, where one per index would
+                exceed the 10 an alarm's metric math may read. DynamoDB counts a request once when the table or
+                any index throttled it (a ``BatchGetItem`` only when every key was), so one throttled request
+                may count twice in the sum.
         """
         metrics = throttled_request_metrics(self)
         period = period or PERIOD

@@ -143,15 +143,19 @@ def test_metric_methods_name_what_operators_alarm_on(synthesized):
         (reviews.metric_oldest_pending_review_age, "OldestPendingReviewAge", "Maximum"),
     ):
         assert stat(method(), stack) == ("TapReviews", name, statistic, function)
-    # Requests the table or any of its 16 global indexes throttled, per operation the runtime issues: 5 metrics,
-    # within the 10 an alarm's metric math may use.
+    # The table's own throttle events, and requests the table or any of its 16 global indexes throttled, per
+    # operation the runtime issues: 7 metrics, within the 10 an alarm's metric math may use.
     throttles = reviews.metric_table_throttles().to_metric_config().math_expression
-    assert throttles.expression == " + ".join(f"FILL(m{n}, 0)" for n in range(5))
+    assert throttles.expression == " + ".join(f"FILL(m{n}, 0)" for n in range(7))
     table = stack.resolve(reviews.table.table_name)
     operations = ("Query", "GetItem", "BatchGetItem", "TransactWriteItems", "UpdateItem")
     assert [stat(m, stack) for m in throttles.using_metrics.values()] == [
-        ("AWS/DynamoDB", "ThrottledRequests", "Sum", {"TableName": table, "Operation": operation})
-        for operation in operations
+        ("AWS/DynamoDB", "ReadThrottleEvents", "Sum", {"TableName": table}),
+        ("AWS/DynamoDB", "WriteThrottleEvents", "Sum", {"TableName": table}),
+        *(
+            ("AWS/DynamoDB", "ThrottledRequests", "Sum", {"TableName": table, "Operation": operation})
+            for operation in operations
+        ),
     ]
     assert reviews.metric_reviews_created(period=cdk.Duration.minutes(1)).period.to_seconds() == 60
 

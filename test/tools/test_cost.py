@@ -98,9 +98,10 @@ def test_every_billable_prop_is_read_from_its_template(deployments: dict[str, De
     assert (custom.memory_size, custom.lambda_insights, custom.reserved_concurrency) == (512, True, 5)
     assert custom.throttle_rate_limit == 50
     assert (custom.function_log_retention_days, custom.access_log_retention_days) == (30, 30)
-    # 4xx and 5xx rates (2 metrics each), latency, function errors and throttles (1 each), table throttles (5:
-    # ThrottledRequests of each operation the runtime issues), the moderation backlog's age (1)
-    assert custom.alarm_metrics == 2 + 2 + 1 + 1 + 1 + 5 + 1
+    # 4xx and 5xx rates (2 metrics each), latency, function errors and throttles (1 each), table throttles (7:
+    # the table's read and write throttle events, ThrottledRequests of each operation the runtime issues), the
+    # moderation backlog's age (1)
+    assert custom.alarm_metrics == 2 + 2 + 1 + 1 + 1 + 7 + 1
     assert (custom.moderation, custom.events) == ("pre", True)
     # the published parameters and the write token's SecureString
     assert (custom.parameters, custom.write_token) == (5, True)

@@ -141,7 +141,8 @@ def _graph(title: str, *metrics: cloudwatch.IMetric) -> cloudwatch.GraphWidget:
 
 
 def table_and_index_metrics(reviews: ProductReviewsApi, metric_name: str, label: str) -> list[cloudwatch.Metric]:
-    """``metric_name`` (a Sum) on the table and on each index, which scale and throttle on their own."""
+    """``metric_name`` (a Sum) on the table and on each global index, which scale and throttle on their own
+    (local indexes take the table's capacity)."""
     table = reviews.table
     return [
         table.metric(metric_name, period=PERIOD, statistic="Sum", label=f"{label} (table)"),
@@ -153,7 +154,11 @@ def table_and_index_metrics(reviews: ProductReviewsApi, metric_name: str, label:
                 label=f"{label} ({index})",
                 dimensions_map={"TableName": table.table_name, "GlobalSecondaryIndexName": index},
             )
-            for index in (contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME)
+            for index in (
+                contract.REVIEWER_INDEX_NAME,
+                contract.MODERATION_QUEUE_INDEX_NAME,
+                *(index_name for index_name, *_ in contract.RANGE_INDEXES),
+            )
         ),
     ]
 
@@ -163,19 +168,25 @@ RUNTIME_OPERATIONS = ("Query", "GetItem", "BatchGetItem", "TransactWriteItems", 
 
 
 def throttled_request_metrics(reviews: ProductReviewsApi) -> list[cloudwatch.Metric]:
-    """``ThrottledRequests`` (a Sum) of each operation the runtime issues on the table. DynamoDB counts a
-    request once when the table or any of its indexes throttled it, so 5 metrics watch all 16 global indexes
-    (an alarm takes at most 10). Source: the DynamoDB developer guide, "CloudWatch throttling metrics"."""
+    """``ThrottledRequests`` (a Sum) of each operation the runtime issues on the table, and the table's own
+    ``ReadThrottleEvents`` and ``WriteThrottleEvents``. DynamoDB counts a request once when the table or any of
+    its indexes throttled it (the DynamoDB developer guide, "CloudWatch throttling metrics"), so 7 metrics watch
+    the table and all 16 global indexes, where one metric per index would exceed the 10 an alarm may read; the
+    table's events also count throttled writes inside a transaction."""
     table = reviews.table
     return [
-        table.metric(
-            "ThrottledRequests",
-            period=PERIOD,
-            statistic="Sum",
-            label=f"throttled {operation}",
-            dimensions_map={"TableName": table.table_name, "Operation": operation},
-        )
-        for operation in RUNTIME_OPERATIONS
+        table.metric("ReadThrottleEvents", period=PERIOD, statistic="Sum", label="read (table)"),
+        table.metric("WriteThrottleEvents", period=PERIOD, statistic="Sum", label="write (table)"),
+        *(
+            table.metric(
+                "ThrottledRequests",
+                period=PERIOD,
+                statistic="Sum",
+                label=f"throttled {operation}",
+                dimensions_map={"TableName": table.table_name, "Operation": operation},
+            )
+            for operation in RUNTIME_OPERATIONS
+        ),
     ]
 
 
@@ -238,7 +249,7 @@ def build_dashboard(
             "DynamoDB throttled events",
             *table_and_index_metrics(reviews, "ReadThrottleEvents", "read"),
             *table_and_index_metrics(reviews, "WriteThrottleEvents", "write"),
-            *throttled_request_metrics(reviews),
+            *throttled_request_metrics(reviews)[2:],
         ),
         cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=WIDGET_WIDTH),
     )
