@@ -39,7 +39,7 @@ INDEXES = (
     *(index_name for index_name, *_ in contract.LISTING_INDEXES),
     contract.REVIEWER_INDEX_NAME,
     contract.MODERATION_QUEUE_INDEX_NAME,
-    *(index_name for index_name, *_ in contract.RANGE_INDEXES),
+    *contract.RANGE_INDEX_NAMES,
 )
 
 

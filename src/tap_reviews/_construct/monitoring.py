@@ -157,7 +157,7 @@ def table_and_index_metrics(reviews: ProductReviewsApi, metric_name: str, label:
             for index in (
                 contract.REVIEWER_INDEX_NAME,
                 contract.MODERATION_QUEUE_INDEX_NAME,
-                *(index_name for index_name, *_ in contract.RANGE_INDEXES),
+                *contract.RANGE_INDEX_NAMES,
             )
         ),
     ]

@@ -26,7 +26,7 @@ _SIDES = tuple(
         "table",
         contract.REVIEWER_INDEX_NAME,
         contract.MODERATION_QUEUE_INDEX_NAME,
-        *(index_name for index_name, *_ in contract.RANGE_INDEXES),
+        *contract.RANGE_INDEX_NAMES,
     )
     for kind in ("write", "read")
 )

@@ -284,8 +284,8 @@ LISTING_INDEXES = len(contract.LISTING_INDEXES)
 LISTING_COPY_WRITES = {"post": 5, "edit": 7, "decision": 5, "deletion": 5, "report": 5, "vote": 7}
 #: The range indexes by date, and by helpfulness (``contract.RANGE_INDEXES``).
 RANGE_SLOTS = len(contract.RANGE_SLOTS)
-DATE_RANGE_INDEXES = tuple(name for name, *_ in contract.RANGE_INDEXES[:RANGE_SLOTS])
-HELPFUL_RANGE_INDEXES = tuple(name for name, *_ in contract.RANGE_INDEXES[RANGE_SLOTS:])
+DATE_RANGE_INDEXES = contract.RANGE_INDEX_NAMES[:RANGE_SLOTS]
+HELPFUL_RANGE_INDEXES = contract.RANGE_INDEX_NAMES[RANGE_SLOTS:]
 #: A vote record: its key (a prefixed review id and a digest) and the vote.
 VOTE_ITEM_BYTES = 150
 
@@ -340,7 +340,7 @@ def _usage(workload: Workload, deployment: Deployment) -> _Usage:
         **{(name, "write"): date_range_writes + votes * copy for name in HELPFUL_RANGE_INDEXES},
         **{
             (name, "read"): range_reads / len(contract.RANGE_INDEXES) * _read_units(page)
-            for name in (*DATE_RANGE_INDEXES, *HELPFUL_RANGE_INDEXES)
+            for name in contract.RANGE_INDEX_NAMES
         },
     }
     return _Usage(

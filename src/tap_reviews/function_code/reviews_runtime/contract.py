@@ -162,16 +162,20 @@ RANGE_SLOTS: Final = (
 LISTED_RANGE_PREFIX: Final = "listed_range_"
 DATE_RANGE_INDEX_PREFIX: Final = "ByDateInRange"
 HELPFUL_RANGE_INDEX_PREFIX: Final = "ByHelpfulInRange"
+#: Each slot's partition key attribute.
+RANGE_ATTRIBUTES: Final = tuple(f"{LISTED_RANGE_PREFIX}{slot}" for slot in range(len(RANGE_SLOTS)))
 #: (index, its partition key attribute, its sort key attribute, the sort key's DynamoDB type) of every range
 #: index: the date index of each slot, then the helpfulness index of each slot.
 RANGE_INDEXES: Final = tuple(
-    (f"{prefix}{slot}Index", f"{LISTED_RANGE_PREFIX}{slot}", sort_key, kind)
+    (f"{prefix}{slot}Index", attribute, sort_key, kind)
     for prefix, sort_key, kind in (
         (DATE_RANGE_INDEX_PREFIX, LISTED_ID, "S"),
         (HELPFUL_RANGE_INDEX_PREFIX, LISTED_HELPFUL, "N"),
     )
-    for slot in range(len(RANGE_SLOTS))
+    for slot, attribute in enumerate(RANGE_ATTRIBUTES)
 )
+#: Their names, in the same order.
+RANGE_INDEX_NAMES: Final = tuple(index_name for index_name, *_ in RANGE_INDEXES)
 #: Every review carries ``HELPFUL_RANK`` = helpful votes x ``HELPFUL_STEP`` + the top 88 bits of its id
 #: (its creation millisecond and 40 random bits, < 10**27): unique within a product, it orders by votes, then
 #: age, and a vote moves it by adding ``HELPFUL_STEP``, without a read. Numbers keep 38 digits in DynamoDB, so

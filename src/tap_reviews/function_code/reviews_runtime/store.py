@@ -97,8 +97,6 @@ def summary_key(product_id: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------ the listing indexes
 
-#: Each range slot's partition key attribute (``contract.RANGE_SLOTS``).
-RANGE_ATTRIBUTES = tuple(f"{contract.LISTED_RANGE_PREFIX}{slot}" for slot in range(len(contract.RANGE_SLOTS)))
 #: What a published review carries for the listing indexes, and what leaves them when it is not.
 LISTED_ATTRIBUTES = (
     contract.LISTED_ID,
@@ -106,7 +104,7 @@ LISTED_ATTRIBUTES = (
     contract.LISTED_HELPFUL,
     contract.LISTED_RATING_HELPFUL,
     contract.LISTED_VERIFIED,
-    *RANGE_ATTRIBUTES,
+    *contract.RANGE_ATTRIBUTES,
 )
 #: The listing keys an update copies from the review as stored (a vote or a verification may have moved them
 #: since the caller's ETag); ``:rating_step`` is the review's rating times ``RATING_STEP``.
@@ -149,7 +147,7 @@ def range_keys(product_id: str, rating: int) -> dict[str, str]:
     """The range slot attributes of a published review with ``rating``: one per slot with a range holding it
     (3 to 7 of the 7)."""
     return {
-        RANGE_ATTRIBUTES[slot]: range_key(product_id, low, high)
+        contract.RANGE_ATTRIBUTES[slot]: range_key(product_id, low, high)
         for slot, ranges in enumerate(contract.RANGE_SLOTS)
         for low, high in ranges
         if low <= rating <= high
@@ -187,7 +185,7 @@ def listed_sets(product_id: str, review_id: str, rating: int) -> tuple[dict[str,
     ``rating``)."""
     ranges = range_keys(product_id, rating)
     sets = {contract.LISTED_ID: review_id, contract.LISTED_RATING: rating_key(rating, review_id), **ranges}
-    return sets, tuple(name for name in RANGE_ATTRIBUTES if name not in ranges)
+    return sets, tuple(name for name in contract.RANGE_ATTRIBUTES if name not in ranges)
 
 
 def put_new(item: dict[str, Any]) -> dict[str, Any]:
