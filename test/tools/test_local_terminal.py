@@ -182,9 +182,14 @@ def test_a_second_ctrl_c_in_a_terminal_exits_130_and_still_stops_dynamodb_local(
 def test_ctrl_c_while_synthesizing_is_one_line_and_130(user_app):
     folder, env = user_app
     slow_app = folder / "slow_app.py"
-    slow_app.write_text("import time\ntime.sleep(60)\n")
+    started = folder / "synthesis-started"
+    slow_app.write_text(f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(60)\n")
     terminal = in_terminal([str(CLI), "local", "--app", f"{sys.executable} {slow_app}"], folder, env)
-    time.sleep(1.5)
+    # Ctrl-C once the app is running (a fixed sleep could land in the command's own start-up on a busy machine).
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert terminal.process.poll() is None and time.monotonic() < deadline, terminal.text
+        time.sleep(0.05)
     terminal.type(CTRL_C)
     assert terminal.wait(timeout=30) == 130, terminal.text
     assert terminal.text.strip().splitlines()[-1].endswith("tap-reviews: interrupted")  # after the echoed ^C
