@@ -37,9 +37,7 @@ TABLE_ACTIONS = (
 #: (``table/<name>/index/<index>``), not the table's.
 INDEXES = (
     *(index_name for index_name, *_ in contract.LISTING_INDEXES),
-    contract.REVIEWER_INDEX_NAME,
-    contract.MODERATION_QUEUE_INDEX_NAME,
-    *contract.RANGE_INDEX_NAMES,
+    *contract.GLOBAL_INDEX_NAMES,
 )
 
 

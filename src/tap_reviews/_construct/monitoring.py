@@ -154,11 +154,7 @@ def table_and_index_metrics(reviews: ProductReviewsApi, metric_name: str, label:
                 label=f"{label} ({index})",
                 dimensions_map={"TableName": table.table_name, "GlobalSecondaryIndexName": index},
             )
-            for index in (
-                contract.REVIEWER_INDEX_NAME,
-                contract.MODERATION_QUEUE_INDEX_NAME,
-                *contract.RANGE_INDEX_NAMES,
-            )
+            for index in contract.GLOBAL_INDEX_NAMES
         ),
     ]
 

@@ -122,8 +122,7 @@ def _scale_on_utilization(
             min_capacity=write_capacity.min_capacity, max_capacity=write_capacity.max_capacity
         ),
     ]
-    global_indexes = (contract.REVIEWER_INDEX_NAME, contract.MODERATION_QUEUE_INDEX_NAME)
-    for index in global_indexes + contract.RANGE_INDEX_NAMES:
+    for index in contract.GLOBAL_INDEX_NAMES:
         scalers += [
             table.auto_scale_global_secondary_index_read_capacity(
                 index, min_capacity=read_capacity.min_capacity, max_capacity=read_capacity.max_capacity

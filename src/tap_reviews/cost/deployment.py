@@ -20,16 +20,7 @@ ON_DEMAND = "on-demand"
 DEFAULT_BOUNDS = (5, 100)
 DEFAULT_TARGET_PERCENT = 70.0
 #: The provisioned capacities: (the table or an index by name, read or write).
-_SIDES = tuple(
-    (name, kind)
-    for name in (
-        "table",
-        contract.REVIEWER_INDEX_NAME,
-        contract.MODERATION_QUEUE_INDEX_NAME,
-        *contract.RANGE_INDEX_NAMES,
-    )
-    for kind in ("write", "read")
-)
+_SIDES = tuple((name, kind) for name in ("table", *contract.GLOBAL_INDEX_NAMES) for kind in ("write", "read"))
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,8 @@ RANGE_INDEXES: Final = tuple(
 )
 #: Their names, in the same order.
 RANGE_INDEX_NAMES: Final = tuple(index_name for index_name, *_ in RANGE_INDEXES)
+#: Every global secondary index of the table (each with capacity of its own when provisioned).
+GLOBAL_INDEX_NAMES: Final = (REVIEWER_INDEX_NAME, MODERATION_QUEUE_INDEX_NAME, *RANGE_INDEX_NAMES)
 #: Every review carries ``HELPFUL_RANK`` = helpful votes x ``HELPFUL_STEP`` + the top 88 bits of its id
 #: (its creation millisecond and 40 random bits, < 10**27): unique within a product, it orders by votes, then
 #: age, and a vote moves it by adding ``HELPFUL_STEP``, without a read. Numbers keep 38 digits in DynamoDB, so
