@@ -140,12 +140,17 @@ def _graph(title: str, *metrics: cloudwatch.IMetric) -> cloudwatch.GraphWidget:
     return cloudwatch.GraphWidget(title=title, left=list(metrics), width=WIDGET_WIDTH)
 
 
+def table_metric(reviews: ProductReviewsApi, metric_name: str, label: str) -> cloudwatch.Metric:
+    """``metric_name`` (a Sum) on the table itself (its local indexes included, not its global ones)."""
+    return reviews.table.metric(metric_name, period=PERIOD, statistic="Sum", label=f"{label} (table)")
+
+
 def table_and_index_metrics(reviews: ProductReviewsApi, metric_name: str, label: str) -> list[cloudwatch.Metric]:
     """``metric_name`` (a Sum) on the table and on each global index, which scale and throttle on their own
     (local indexes take the table's capacity)."""
     table = reviews.table
     return [
-        table.metric(metric_name, period=PERIOD, statistic="Sum", label=f"{label} (table)"),
+        table_metric(reviews, metric_name, label),
         *(
             table.metric(
                 metric_name,
@@ -163,26 +168,31 @@ def table_and_index_metrics(reviews: ProductReviewsApi, metric_name: str, label:
 RUNTIME_OPERATIONS = ("Query", "GetItem", "BatchGetItem", "TransactWriteItems", "UpdateItem")
 
 
-def throttled_request_metrics(reviews: ProductReviewsApi) -> list[cloudwatch.Metric]:
-    """``ThrottledRequests`` (a Sum) of each operation the runtime issues on the table, and the table's own
-    ``ReadThrottleEvents`` and ``WriteThrottleEvents``. DynamoDB counts a request once when the table or any of
-    its indexes throttled it (the DynamoDB developer guide, "CloudWatch throttling metrics"), so 7 metrics watch
-    the table and all 16 global indexes, where one metric per index would exceed the 10 an alarm may read; the
-    table's events also count throttled writes inside a transaction."""
+def operation_throttle_metrics(reviews: ProductReviewsApi) -> list[cloudwatch.Metric]:
+    """``ThrottledRequests`` (a Sum) of each operation the runtime issues on the table. DynamoDB counts a
+    request once when the table or any of its indexes throttled it (the DynamoDB developer guide, "CloudWatch
+    throttling metrics")."""
     table = reviews.table
     return [
-        table.metric("ReadThrottleEvents", period=PERIOD, statistic="Sum", label="read (table)"),
-        table.metric("WriteThrottleEvents", period=PERIOD, statistic="Sum", label="write (table)"),
-        *(
-            table.metric(
-                "ThrottledRequests",
-                period=PERIOD,
-                statistic="Sum",
-                label=f"throttled {operation}",
-                dimensions_map={"TableName": table.table_name, "Operation": operation},
-            )
-            for operation in RUNTIME_OPERATIONS
-        ),
+        table.metric(
+            "ThrottledRequests",
+            period=PERIOD,
+            statistic="Sum",
+            label=f"throttled {operation}",
+            dimensions_map={"TableName": table.table_name, "Operation": operation},
+        )
+        for operation in RUNTIME_OPERATIONS
+    ]
+
+
+def throttled_request_metrics(reviews: ProductReviewsApi) -> list[cloudwatch.Metric]:
+    """The table's own ``ReadThrottleEvents`` and ``WriteThrottleEvents`` (which also count throttled writes
+    inside a transaction), then ``operation_throttle_metrics``: 7 metrics watch the table and all 16 global
+    indexes, where one metric per index would exceed the 10 an alarm may read."""
+    return [
+        table_metric(reviews, "ReadThrottleEvents", "read"),
+        table_metric(reviews, "WriteThrottleEvents", "write"),
+        *operation_throttle_metrics(reviews),
     ]
 
 
@@ -245,7 +255,7 @@ def build_dashboard(
             "DynamoDB throttled events",
             *table_and_index_metrics(reviews, "ReadThrottleEvents", "read"),
             *table_and_index_metrics(reviews, "WriteThrottleEvents", "write"),
-            *throttled_request_metrics(reviews)[2:],
+            *operation_throttle_metrics(reviews),
         ),
         cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=WIDGET_WIDTH),
     )
