@@ -427,43 +427,29 @@ def estimate(workload: Workload, deployment: Deployment, prices: PriceList = US_
         lines.append(LineItem(service, item, quantity, unit, price))
 
     capacity = []
-    grouped: dict[str, float] = {}  # the range indexes' lines, one per order: their 7 indexes together
-    for (resource, kind), units in use.units.items():
-        if d.billing_mode == ON_DEMAND:
-            price = p.dynamodb_write_request_per_million if kind == "write" else p.dynamodb_read_request_per_million
-            group = _range_group(resource)
-            if group:
-                grouped[f"{group} {kind}s"] = grouped.get(f"{group} {kind}s", 0.0) + units
-                continue
-            add("DynamoDB", f"{resource} {kind}s", units / 1e6, f"million {kind[0].upper()}RU", price)
-    for item, units in grouped.items():
-        kind = item.rsplit(" ", 1)[-1]
-        price = p.dynamodb_write_request_per_million if kind == "writes" else p.dynamodb_read_request_per_million
-        add("DynamoDB", item, units / 1e6, f"million {kind[0].upper()}RU", price)
-    held_by_group: dict[tuple[str, str, str], float] = {}
+    # DynamoDB's throughput lines, by (item, unit, unit price); the 7 range indexes of an order share one.
+    throughput: dict[tuple[str, str, float], float] = {}
+
+    def add_throughput(item: str, quantity: float, unit: str, price: float) -> None:
+        throughput[(item, unit, price)] = throughput.get((item, unit, price), 0.0) + quantity
+
+    for (resource, kind), units in use.units.items() if d.billing_mode == ON_DEMAND else ():
+        price = p.dynamodb_write_request_per_million if kind == "write" else p.dynamodb_read_request_per_million
+        item = f"{_range_group(resource) or resource} {kind}s"
+        add_throughput(item, units / 1e6, f"million {kind[0].upper()}RU", price)
     for side in d.capacity if d.billing_mode == PROVISIONED else ():
         required = use.units[(side.resource, side.kind)] / SECONDS_PER_MONTH * w.peak_factor
         required /= d.target_utilization_percent / 100
         held = min(side.max_capacity, max(side.min_capacity, required))
         capacity.append(Capacity(side.resource, side.kind, required, held, side.max_capacity))
-        unit = "WCU" if side.kind == "write" else "RCU"
+        unit, price = ("WCU", p.dynamodb_wcu_hour) if side.kind == "write" else ("RCU", p.dynamodb_rcu_hour)
         floor = " (floor)" if held == side.min_capacity else ""
         group = _range_group(side.resource)
-        if group:
-            key = (f"{group} {side.kind} capacity: {held:.1f} {unit} each{floor}", side.kind, unit)
-            held_by_group[key] = held_by_group.get(key, 0.0) + held
-            continue
-        price = p.dynamodb_wcu_hour if side.kind == "write" else p.dynamodb_rcu_hour
-        add(
-            "DynamoDB",
-            f"{side.resource} {side.kind} capacity: {held:.1f} {unit}{floor}",
-            held * HOURS_PER_MONTH,
-            f"{unit}-hours",
-            price,
-        )
-    for (item, kind, unit), held in held_by_group.items():
-        price = p.dynamodb_wcu_hour if kind == "write" else p.dynamodb_rcu_hour
-        add("DynamoDB", item, held * HOURS_PER_MONTH, f"{unit}-hours", price)
+        each = " each" if group else ""
+        item = f"{group or side.resource} {side.kind} capacity: {held:.1f} {unit}{each}{floor}"
+        add_throughput(item, held * HOURS_PER_MONTH, f"{unit}-hours", price)
+    for (item, unit, price), quantity in throughput.items():
+        add("DynamoDB", item, quantity, unit, price)
     entry = w.average_review_bytes + ITEM_OVERHEAD_BYTES
     reviews_gb = w.reviews_per_day * DAYS_PER_MONTH * w.months_of_reviews_stored * entry / BYTES_PER_GB
     records = w.reviews_per_day * w.idempotent_post_share * IDEMPOTENCY_RECORD_DAYS
